@@ -1,0 +1,396 @@
+"""Answer a question from the plan alone, with verified citations.
+
+Pipeline for one question: validate → retrieve (with conversation history) →
+decide scope in code (``app.scope``) → one of
+
+* **refusal** — the plan does not cover it: say so and suggest the closest articles;
+* **lookup** — the question names a unit ("第8条讲什么?", "什么是月光经济?"): the
+  original text first, verbatim;
+* **llm** — the model answers from labelled passages; every sentence is checked by
+  ``app.citations`` as it streams, and only verified sentences reach the user;
+* **extractive** — no model, ``--mode extractive``, or a model answer that did not
+  survive verification: the most relevant original sentences, quoted with refs.
+
+``Answerer.events`` streams ("hits", …), ("text", …) and ("done", Answer) events; the
+CLI and the web page render them.  Retrieval and generation live elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from app.citations import Verification, split_sentences, support, verify
+from app.llm import Generator
+from app.prompts import prompts_version, render
+from app.refs import Ref
+from app.retrieve import Hit, Retriever, Turn
+from app.scope import decide_scope
+from app.settings import Settings
+from app.text import content_tokens, normalize, sentences
+
+Mode = Literal["llm", "extractive", "lookup", "refusal", "invalid"]
+NO_MODEL_NOTICE = "未安装语言模型，以下为《建议》原文摘录。"
+FALLBACK_NOTICE = "模型回答未能通过原文核对，以下为《建议》原文摘录。"
+REFUSAL = "《建议》中没有提到这方面的内容，无法依据原文回答。"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: tuple[Ref, ...]
+    removed_citations: tuple[dict[str, object], ...]
+    hits: tuple[Hit, ...]
+    timings: dict[str, float]
+    model: str
+    mode: Mode
+    notice: str = ""
+    dropped_sentences: int = 0
+    scope_reason: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """The public ``ask --json`` shape."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [{"ref": str(r), "kind": r.kind, "number": r.number} for r in self.citations],
+            "removed_citations": list(self.removed_citations),
+            "hits": [h.to_dict() for h in self.hits],
+            "timings": self.timings,
+            "model": self.model,
+            "mode": self.mode,
+            "notice": self.notice,
+            "dropped_sentences": self.dropped_sentences,
+        }
+
+
+Event = tuple[str, Any]
+
+
+def clean_question(raw: str, limit: int) -> tuple[str, str]:
+    """(question, error message) — control characters removed, whitespace collapsed."""
+    q = "".join(ch for ch in raw if ch in "\n\t" or ch.isprintable())
+    q = re.sub(r"\s+", " ", q).strip()
+    if not q:
+        return "", "请输入问题。例如：“以后老百姓看病会不会更方便？”"
+    if len(q) > limit:
+        return "", f"问题太长了（{len(q)} 字），请精简到 {limit} 字以内。"
+    if not re.search(r"[\w\u3400-\u9fff]", q):
+        return "", "没有看懂这个问题，请用文字描述您想了解的内容。"
+    return q, ""
+
+
+@dataclass
+class _Timer:
+    start: float = field(default_factory=time.perf_counter)
+    marks: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, name: str) -> None:
+        self.marks.setdefault(name, round((time.perf_counter() - self.start) * 1000, 1))
+
+
+class Answerer:
+    """Answers questions; one instance per process (the generator is shared and locked)."""
+
+    def __init__(
+        self, retriever: Retriever, generator: Generator | None, settings: Settings, model_notice: str = ""
+    ) -> None:
+        self.retriever = retriever
+        self.plan = retriever.plan
+        self.generator = generator
+        self.settings = settings
+        self.model_notice = model_notice
+        self.prompts_version = prompts_version()
+
+    @classmethod
+    def create(cls, retriever: Retriever, settings: Settings, log: Callable[[str], None] | None = None) -> Answerer:
+        """Load the configured LLM, or run extractive-only with a notice when it is not installed."""
+        from app.llm import LlamaCppGenerator
+        from app.models import ModelError, resolve_model
+
+        if settings.mode == "extractive":
+            return cls(retriever, None, settings)
+        try:
+            path, name = resolve_model(settings.model, settings.model_cache_dir)
+            generator = LlamaCppGenerator(path, name, settings.n_ctx, settings.n_threads, settings.temperature)
+        except ModelError as exc:
+            if settings.mode == "llm":
+                raise
+            if log:
+                log(f"提示: {exc}\n将以原文摘录方式回答。")
+            return cls(retriever, None, settings, model_notice=NO_MODEL_NOTICE)
+        return cls(retriever, generator, settings)
+
+    @property
+    def model_name(self) -> str:
+        return self.generator.name if self.generator else "extractive"
+
+    # -- public API ----------------------------------------------------------------
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        result = None
+        for kind, payload in self.events(question, history):
+            if kind == "done":
+                result = payload
+        assert result is not None
+        return result
+
+    def events(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Event]:
+        timer = _Timer()
+        q, error = clean_question(question, self.settings.max_question_chars)
+        if error:
+            yield "text", error
+            yield "done", Answer(question, error, True, (), (), (), {"total_ms": 0.0}, self.model_name, "invalid")
+            return
+        history = self._trim_history(history)
+        hits = self.retriever.search(q, k=self.settings.top_k, history=history)
+        timer.mark("retrieve_ms")
+        yield "hits", hits
+        named = any(h.via != "ranked" for h in hits)
+        scope = decide_scope(q, self.plan, named)
+        if not scope.in_scope:
+            yield from self._refusal(q, hits, timer, scope.reason)
+        elif named and hits[0].via != "ranked":
+            yield from self._lookup(q, hits, timer)
+        elif self.generator is None:
+            yield from self._extractive(q, hits, timer, self.model_notice)
+        else:
+            yield from self._generate(q, hits, history, timer)
+
+    # -- strategies ----------------------------------------------------------------
+    def _finish(
+        self,
+        q: str,
+        text: str,
+        hits: Sequence[Hit],
+        timer: _Timer,
+        mode: Mode,
+        *,
+        refused: bool = False,
+        citations: Sequence[Ref] = (),
+        removed: Sequence[dict[str, object]] = (),
+        notice: str = "",
+        tokens: int = 0,
+        dropped: int = 0,
+        reason: str = "",
+    ) -> Answer:
+        timer.mark("first_token_ms")
+        timer.mark("total_ms")
+        timings = {
+            "retrieve_ms": timer.marks.get("retrieve_ms", 0.0),
+            "first_token_ms": timer.marks["first_token_ms"],
+            "total_ms": timer.marks["total_ms"],
+            "generated_tokens": tokens,
+        }
+        model = self.model_name if mode == "llm" else ("extractive" if mode != "llm" else self.model_name)
+        return Answer(
+            q,
+            text,
+            refused,
+            tuple(citations),
+            tuple(removed),
+            tuple(hits),
+            timings,
+            model,
+            mode,
+            notice,
+            dropped,
+            reason,
+        )
+
+    def _refusal(self, q: str, hits: Sequence[Hit], timer: _Timer, reason: str) -> Iterator[Event]:
+        suggestions = (
+            [h for h in hits if h.kind == "article"][:3]
+            if reason in {"ok", "other_region", "year_not_in_plan", "price"}
+            else []
+        )
+        text = REFUSAL
+        if reason == "instructions":
+            text = "我只能依据《建议》原文回答关于华容区“十四五”规划的问题，不能执行其他指令。"
+        if suggestions:
+            text += "\n您可以参考相关内容：" + "；".join(f"{h.ref}（{h.title}）" for h in suggestions) + "。"
+        timer.mark("first_token_ms")
+        yield "text", text
+        yield "done", self._finish(q, text, hits, timer, "refusal", refused=True, reason=reason)
+
+    def _lookup(self, q: str, hits: Sequence[Hit], timer: _Timer) -> Iterator[Event]:
+        named = [h for h in hits if h.via != "ranked"]
+        blocks = []
+        for h in named[:3] if named[0].kind != "part" else named[:1]:
+            blocks.append(f"【{h.ref} {h.title}】原文：\n{self.plan.unit_text(h.ref)}")
+            if h.kind == "glossary":
+                term = re.sub(r"[“”]", "", h.title)
+                users = [a.ref for a in self.plan.articles if term in re.sub(r"[“”]", "", a.text)]
+                if users:
+                    blocks[-1] += "\n（该词见于：" + "、".join(str(r) for r in users) + "）"
+            if h.kind == "part":
+                arts = [a for a in self.plan.articles if a.part == h.number]
+                blocks[-1] += "\n本部分包括：" + "；".join(f"{a.ref} {a.title}" for a in arts) + "。"
+        text = "\n\n".join(blocks)
+        timer.mark("first_token_ms")
+        yield "text", text
+        cites = [h.ref for h in (named[:3] if named[0].kind != "part" else named[:1])]
+        yield "done", self._finish(q, text, hits, timer, "lookup", citations=cites)
+
+    def extract(self, q: str, hits: Sequence[Hit], n: int = 3) -> list[tuple[Ref, str]]:
+        """The ``n`` original sentences that best answer ``q``, in the order of their units."""
+        wanted = set(content_tokens(q)) | set(self.retriever.expand(q))
+        scored: list[tuple[float, int, int, Ref, str]] = []
+        units = [h for h in hits if h.kind != "part"][: self.settings.context_units]
+        for rank, h in enumerate(units):
+            for start, end in sentences(h.text):
+                s = h.text[start:end].strip()
+                if len(s) < 6:
+                    continue
+                toks = set(content_tokens(s))
+                overlap = len(toks & wanted) / (len(wanted) or 1)
+                scored.append((overlap + 0.25 / (1 + rank), rank, start, h.ref, s))
+        best = sorted(scored, key=lambda t: -t[0])[:n]
+        best.sort(key=lambda t: (t[1], t[2]))
+        return [(ref, s) for _, _, _, ref, s in best]
+
+    def _extractive(
+        self,
+        q: str,
+        hits: Sequence[Hit],
+        timer: _Timer,
+        notice: str,
+        removed: Sequence[dict[str, object]] = (),
+        dropped: int = 0,
+    ) -> Iterator[Event]:
+        picked = self.extract(q, hits)
+        lines = [f"{ref}：“{s}”" for ref, s in picked]
+        text = "根据《建议》原文：\n" + "\n".join(lines) if lines else REFUSAL
+        cites: list[Ref] = []
+        for ref, _ in picked:
+            if ref not in cites:
+                cites.append(ref)
+        timer.mark("first_token_ms")
+        yield "text", text
+        yield (
+            "done",
+            self._finish(
+                q,
+                text,
+                hits,
+                timer,
+                "extractive",
+                refused=not lines,
+                citations=cites,
+                removed=removed,
+                notice=notice,
+                dropped=dropped,
+            ),
+        )
+
+    # -- generation ----------------------------------------------------------------
+    def context(self, hits: Sequence[Hit]) -> dict[Ref, Hit]:
+        units = [h for h in hits if h.kind != "part"][: self.settings.context_units]
+        return {h.ref: h for h in units}
+
+    def messages(self, q: str, context: dict[Ref, Hit], history: Sequence[Turn]) -> list[dict[str, str]]:
+        passages = "\n\n".join(render("passage", ref=str(h.ref), title=h.title, text=h.text) for h in context.values())
+        prev = next((t.content for t in reversed(history) if t.role == "user"), "")
+        hist = render("history", previous=prev[:200]) + "\n" if prev else ""
+        return [
+            {"role": "system", "content": render("answer_system")},
+            {"role": "user", "content": render("answer_user", passages=passages, history=hist, question=q)},
+        ]
+
+    def _trim_history(self, history: Sequence[Turn]) -> list[Turn]:
+        """Keep the last few turns, each cut to a bounded length (the prompt budget)."""
+        return [Turn(t.role, t.content[:300]) for t in list(history)[-6:] if t.content.strip()]
+
+    def _fit(self, q: str, context: dict[Ref, Hit], history: Sequence[Turn]) -> list[dict[str, str]]:
+        """Messages that fit the context window: drop the weakest passages until they do."""
+        counter = getattr(self.generator, "count_tokens", None)
+        budget = self.settings.n_ctx - self.settings.max_tokens - 32
+        while True:
+            msgs = self.messages(q, context, history)
+            if counter is None or len(context) <= 1:
+                break
+            if sum(counter(m["content"]) + 8 for m in msgs) <= budget:
+                break
+            context.pop(list(context)[-1])
+        if counter is not None and sum(counter(m["content"]) + 8 for m in msgs) > budget:
+            only = next(iter(context.values()))
+            context[only.ref] = Hit(
+                only.ref,
+                only.part,
+                only.title,
+                only.text[:400],
+                only.score,
+                only.start,
+                only.start + min(len(only.text), 400),
+                only.via,
+            )
+            msgs = self.messages(q, context, ())
+        return msgs
+
+    def _generate(self, q: str, hits: Sequence[Hit], history: Sequence[Turn], timer: _Timer) -> Iterator[Event]:
+        assert self.generator is not None
+        context = self.context(hits)
+        msgs = self._fit(q, context, history)
+        sources = {ref: self.plan.unit_text(ref) if ref.kind == "glossary" else h.text for ref, h in context.items()}
+        exists = {ref: True for ref in sources}
+        total = Verification()
+        raw, emitted, n_tokens = "", 0, 0
+
+        def check(sentence: str) -> Iterator[Event]:
+            v = verify(sentence, sources, exists={**exists, **self._existence(sentence)})
+            total.sentences.extend(v.sentences)
+            total.removed_citations.extend(v.removed_citations)
+            text = v.render()
+            if text:
+                timer.mark("first_token_ms")
+                yield "text", text
+
+        for piece in self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s):
+            n_tokens += 1
+            raw += piece
+            parts = split_sentences(raw)
+            # A sentence is final once the next one has begun with text (not a citation still arriving).
+            while emitted < len(parts) - 1 and not parts[emitted + 1].lstrip().startswith(("[", "【", "(", "（")):
+                yield from check(parts[emitted])
+                emitted += 1
+        for sentence in split_sentences(raw)[emitted:]:
+            yield from check(sentence)
+
+        kept = [s for s in total.kept if s.refs]
+        if not kept:
+            yield "reset", None
+            yield from self._extractive(q, hits, timer, FALLBACK_NOTICE, total.removed_citations, len(total.dropped))
+            return
+        text = total.render()
+        yield (
+            "done",
+            self._finish(
+                q,
+                text,
+                hits,
+                timer,
+                "llm",
+                citations=total.citations,
+                removed=total.removed_citations,
+                tokens=n_tokens,
+                dropped=len(total.dropped),
+            ),
+        )
+
+    def _existence(self, sentence: str) -> dict[Ref, bool]:
+        from app.refs import find_refs
+
+        return {m.ref: self.plan.exists(m.ref) for m in find_refs(sentence)}
+
+
+def relevance(sentence: str, source: str) -> float:
+    return support(sentence, source)
+
+
+def key_fact_found(answer: str, fact: str) -> bool:
+    return bool(fact) and normalize(fact) in normalize(answer)

@@ -1,0 +1,185 @@
+"""Measure retrieval and answers against the gold set (``tests/data/gold.jsonl``).
+
+Retrieval metrics are computed at the unit level (an article, glossary term or part
+counts as one unit): recall@1/3/5 — the share of questions with a gold unit among
+the first k hits — and MRR, per category, plus query latency after load.  Answer
+metrics are in :func:`evaluate_answers`.  This module only measures; it changes
+nothing it measures.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.refs import Ref, parse_ref
+from app.retrieve import Hit, Retriever, Turn
+
+DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "tests" / "data" / "gold.jsonl"
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    category: str
+    question: str
+    gold: tuple[Ref, ...]
+    key_fact: str = ""
+    history: tuple[Turn, ...] = field(default_factory=tuple)
+
+    @property
+    def in_scope(self) -> bool:
+        return bool(self.gold)
+
+
+def load_gold(path: Path = DEFAULT_GOLD) -> list[GoldItem]:
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        refs = tuple(r for r in (parse_ref(g) for g in d.get("gold", [])) if r is not None)
+        if len(refs) != len(d.get("gold", [])):
+            raise ValueError(f"gold item {d.get('id')} has an unparseable ref: {d.get('gold')}")
+        history = tuple(Turn(t["role"], t["content"]) for t in d.get("history", []))
+        items.append(GoldItem(d["id"], d["category"], d["question"], refs, d.get("key_fact", ""), history))
+    return items
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+def _rank(hits: list[Hit], gold: Iterable[Ref]) -> int | None:
+    gold_set = set(gold)
+    return next((i + 1 for i, h in enumerate(hits) if h.ref in gold_set), None)
+
+
+def evaluate_retrieval(
+    retriever: Retriever, items: list[GoldItem], k: int = 5, search: Callable[..., list[Hit]] | None = None
+) -> dict[str, Any]:
+    """Per-category recall@1/3/5, MRR and latency; also the misses for inspection."""
+    search = search or retriever.search
+    retriever.search("预热", k=k)  # load models before timing
+    by_cat: dict[str, list[int | None]] = defaultdict(list)
+    latencies: list[float] = []
+    misses = []
+    for item in items:
+        if not item.in_scope:
+            continue
+        t0 = time.perf_counter()
+        hits = search(item.question, k=k, history=item.history)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        rank = _rank(hits, item.gold)
+        by_cat[item.category].append(rank)
+        if rank != 1:
+            misses.append(
+                {
+                    "id": item.id,
+                    "question": item.question,
+                    "gold": [str(g) for g in item.gold],
+                    "got": [str(h.ref) for h in hits[:5]],
+                }
+            )
+
+    def summary(ranks: list[int | None]) -> dict[str, float]:
+        n = len(ranks) or 1
+        return {
+            "n": len(ranks),
+            **{f"recall@{c}": round(sum(1 for r in ranks if r and r <= c) / n, 4) for c in (1, 3, 5)},
+            "mrr": round(sum(1 / r for r in ranks if r) / n, 4),
+        }
+
+    all_ranks = [r for ranks in by_cat.values() for r in ranks]
+    return {
+        "categories": {cat: summary(r) for cat, r in sorted(by_cat.items())},
+        "overall": summary(all_ranks),
+        "latency_ms": {"p50": round(statistics.median(latencies), 1), "p95": round(percentile(latencies, 0.95), 1)},
+        "misses": misses,
+    }
+
+
+def evaluate_answers(
+    answerer: Any, items: list[GoldItem], progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Answer metrics over the gold set.
+
+    * cites_gold — in-scope answers citing at least one gold unit;
+    * citation_precision — cited units that are gold or among the retrieved hits shown with the answer
+      (every citation is verified against its passage, so a non-gold citation is still supported text);
+    * invalid_citations_shown — citations in the shown answer to units that do not exist or were not
+      in the context (must be 0);
+    * refusal_out_of_scope — out-of-scope questions refused (must be 1.0);
+    * false_refusals — in-scope questions refused;
+    * key_fact — answers containing the gold key fact verbatim;
+    * ttft / total time medians.
+    """
+    from app.refs import find_refs
+
+    rows = []
+    for n, item in enumerate(items, 1):
+        ans = answerer.answer(item.question, item.history)
+        shown = {m.ref for m in find_refs(ans.answer)}
+        allowed = {h.ref for h in ans.hits}
+        invalid = [str(r) for r in shown if r not in allowed or not answerer.plan.exists(r)]
+        cited = [str(c) for c in ans.citations]
+        rows.append(
+            {
+                "id": item.id,
+                "category": item.category,
+                "in_scope": item.in_scope,
+                "mode": ans.mode,
+                "refused": ans.refused,
+                "cited": cited,
+                "gold": [str(g) for g in item.gold],
+                "cites_gold": bool(set(ans.citations) & set(item.gold)),
+                "precision": (sum(1 for c in ans.citations if c in item.gold or c in allowed) / len(cited))
+                if cited
+                else None,
+                "invalid": invalid,
+                "removed": len(ans.removed_citations),
+                "key_fact": bool(item.key_fact) and item.key_fact in ans.answer,
+                "ttft_ms": ans.timings.get("first_token_ms", 0.0),
+                "total_ms": ans.timings.get("total_ms", 0.0),
+                "tokens": ans.timings.get("generated_tokens", 0),
+                "answer": ans.answer[:300],
+            }
+        )
+        if progress and n % 10 == 0:
+            progress(f"已评测 {n}/{len(items)}")
+    ins = [r for r in rows if r["in_scope"]]
+    outs = [r for r in rows if not r["in_scope"]]
+    precisions = [r["precision"] for r in ins if r["precision"] is not None]
+
+    def share(rs: list[dict[str, Any]], key: str) -> float:
+        return round(sum(1 for r in rs if r[key]) / (len(rs) or 1), 4)
+
+    modes: dict[str, int] = defaultdict(int)
+    for r in rows:
+        modes[r["mode"]] += 1
+    summary = {
+        "model": answerer.model_name,
+        "n_in_scope": len(ins),
+        "n_out_of_scope": len(outs),
+        "cites_gold": share(ins, "cites_gold"),
+        "citation_precision": round(sum(precisions) / (len(precisions) or 1), 4),
+        "invalid_citations_shown": sum(len(r["invalid"]) for r in rows),
+        "removed_citations": sum(r["removed"] for r in rows),
+        "refusal_out_of_scope": share(outs, "refused"),
+        "false_refusals": share(ins, "refused"),
+        "key_fact": share(ins, "key_fact"),
+        "ttft_ms_p50": round(statistics.median([r["ttft_ms"] for r in rows]), 1) if rows else 0.0,
+        "total_ms_p50": round(statistics.median([r["total_ms"] for r in rows]), 1) if rows else 0.0,
+        "total_ms_p95": round(percentile([r["total_ms"] for r in rows], 0.95), 1),
+        "modes": dict(modes),
+    }
+    return {"summary": summary, "rows": rows}

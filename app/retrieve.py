@@ -1,0 +1,258 @@
+"""Hybrid retrieval over the plan: exact references, dense vectors and BM25, fused.
+
+``Retriever.search`` returns ranked :class:`Hit` s at the *unit* level (article,
+glossary term or part preamble), each carrying its best-matching passage.
+
+Order of evidence:
+1. exact references in the question ("第8条", "第二部分", "名词解释第5条", "Article 8")
+   put those units first (a part brings its articles after it);
+2. a glossary term named in a definitional question ("什么是月光经济?") comes first;
+3. everything else is ranked by a weighted sum of min-max-normalised dense cosine and
+   BM25 (CJK bigrams) chunk scores, aggregated per unit by maximum.  Fusion weights
+   were chosen on ``tests/data/gold.jsonl`` (see docs/retrieval.md).
+
+Follow-up questions ("那段店镇呢?") are searched together with the previous user turn.
+This module does not decide whether a question is in scope (``app.scope``) or answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import bm25s
+import numpy as np
+
+from app.chunking import Chunk
+from app.corpus import Plan, load_plan
+from app.embed import Embedder, make_embedder
+from app.index import Index, load_index
+from app.refs import Kind, Ref, find_refs
+from app.settings import Settings
+from app.text import normalize, tokens
+
+DEFAULT_EXPANSIONS = Path(__file__).resolve().parent.parent / "corpus" / "query_expansions.tsv"
+
+Via = Literal["reference", "term", "ranked"]
+_DEFINITION_CUES = (
+    "什么是",
+    "是什么",
+    "什么意思",
+    "啥意思",
+    "含义",
+    "意思",
+    "指什么",
+    "解释",
+    "定义",
+    "what is",
+    "meaning",
+    "define",
+    "mean",
+)
+_FOLLOWUP_CUES = ("那", "还有", "另外", "再", "what about", "and ", "how about")
+_PRONOUNS = ("它", "这个", "那个", "这些", "那些", "他们", "其中", "该项", " it ", " they ", " this ")
+
+
+@dataclass(frozen=True)
+class Hit:
+    ref: Ref
+    part: int
+    title: str
+    text: str  # the best-matching passage of the unit
+    score: float
+    start: int = 0
+    end: int = 0
+    via: Via = "ranked"
+
+    @property
+    def kind(self) -> Kind:
+        return self.ref.kind
+
+    @property
+    def number(self) -> int:
+        return self.ref.number
+
+    def to_dict(self) -> dict[str, object]:
+        """The public ``search --json`` hit shape."""
+        return {
+            "ref": str(self.ref),
+            "kind": self.ref.kind,
+            "number": self.ref.number,
+            "part": self.part,
+            "title": self.title,
+            "text": self.text,
+            "score": round(float(self.score), 4),
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str
+
+
+def _term_key(term: str) -> str:
+    return normalize(re.sub(r"[“”\"'‘’]", "", term))
+
+
+def is_followup(question: str) -> bool:
+    """Does the question lean on the previous turn ("那段店镇呢?", "怎么推进它")?"""
+    q = normalize(question).strip()
+    return (
+        len(q) <= 8
+        or q.startswith(_FOLLOWUP_CUES)
+        or any(p in q for p in _PRONOUNS)
+        or q.rstrip("?。 !").endswith("呢")
+    )
+
+
+def load_expansions(path: Path = DEFAULT_EXPANSIONS) -> list[tuple[re.Pattern[str], list[str]]]:
+    """The query expansion lexicon: (trigger pattern, plan words) pairs."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        trigger, _, words = line.partition("\t")
+        trigger = normalize(trigger.strip())
+        pattern = rf"\b{re.escape(trigger)}\b" if trigger.isascii() else re.escape(trigger)
+        out.append((re.compile(pattern), words.split()))
+    return out
+
+
+class Retriever:
+    """Searches one loaded index.  Thread-safe for concurrent reads."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        index: Index,
+        embedder: Embedder,
+        dense_weight: float = 0.6,
+        expansions: list[tuple[re.Pattern[str], list[str]]] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.expansions = load_expansions() if expansions is None else expansions
+        self.index = index
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+        self.chunks: tuple[Chunk, ...] = index.chunks
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([tokens(c.embed_text) for c in self.chunks], show_progress=False)
+        self._vocab = set().union(*(tokens(c.embed_text) for c in self.chunks))
+        aliases = [(_term_key(g.term), g.ref) for g in plan.glossary]
+        aliases += [(_term_key(q), g.ref) for g in plan.glossary for q in re.findall(r"“([^”]{3,})”", g.term)]
+        self._terms = sorted(set(aliases), key=lambda t: -len(t[0]))
+
+    # -- scoring -----------------------------------------------------------------
+    def dense_scores(self, text: str) -> np.ndarray:
+        q = self.embedder.embed_queries([text])
+        scores, ids = self.index.vectors.search(q, len(self.chunks))
+        out = np.zeros(len(self.chunks), dtype=np.float32)
+        out[ids[0]] = scores[0]
+        return out
+
+    def expand(self, text: str) -> list[str]:
+        """Plan-vocabulary tokens for everyday or English words in ``text``."""
+        q = normalize(text)
+        return [t for pattern, words in self.expansions if pattern.search(q) for w in words for t in tokens(w)]
+
+    def lexical_scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self._vocab]
+        if not known:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def chunk_scores(self, question: str, history: Sequence[Turn] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fused, dense, lexical) scores of every chunk for a question in context."""
+        fused, dense, lexical = self._fuse(question)
+        prev = next((t.content for t in reversed(history) if t.role == "user"), "")
+        if prev and is_followup(question):
+            # The follow-up names what changed; the previous question names the topic.
+            context, _, _ = self._fuse(f"{prev} {question}")
+            fused = 0.5 * fused + 0.5 * context
+        return fused, dense, lexical
+
+    def _fuse(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dense = self.dense_scores(text)
+        lexical = self.lexical_scores(tokens(text, query=True) + self.expand(text))
+        span = float(dense.max() - dense.min()) or 1.0
+        d = (dense - dense.min()) / span
+        top = float(lexical.max())
+        lx = lexical / top if top > 0 else lexical
+        return self.dense_weight * d + (1.0 - self.dense_weight) * lx, dense, lexical
+
+    # -- references ----------------------------------------------------------------
+    def referenced(self, question: str) -> list[Ref]:
+        """Units the question names explicitly, in order, parts followed by their articles."""
+        out: list[Ref] = []
+        for m in find_refs(question):
+            if not self.plan.exists(m.ref) or m.ref in out:
+                continue
+            out.append(m.ref)
+            if m.ref.kind == "part":
+                out += [a.ref for a in self.plan.articles if a.part == m.ref.number and a.ref not in out]
+        return out
+
+    def named_terms(self, question: str) -> list[Ref]:
+        q = _term_key(question)
+        found: list[Ref] = []
+        for key, ref in self._terms:
+            if key and key in q and ref not in found:
+                found.append(ref)
+        return found
+
+    # -- search ------------------------------------------------------------------
+    def search(self, question: str, k: int = 5, history: Sequence[Turn] = ()) -> list[Hit]:
+        fused, _, _ = self.chunk_scores(question, history)
+        best: dict[Ref, tuple[float, Chunk]] = {}
+        for chunk, score in zip(self.chunks, fused, strict=True):
+            if chunk.ref not in best or score > best[chunk.ref][0]:
+                best[chunk.ref] = (float(score), chunk)
+
+        q = normalize(question)
+        terms = self.named_terms(question)
+        definitional = any(cue in q for cue in _DEFINITION_CUES) or len(q) <= 12
+        forced: list[tuple[Ref, Via]] = [(r, "reference") for r in self.referenced(question)]
+        for ref in terms:
+            if definitional:
+                forced.append((ref, "term"))
+            elif ref in best:  # named but not asked to define: a boost, not a promise
+                s, c = best[ref]
+                best[ref] = (s + 0.3, c)
+
+        hits: list[Hit] = []
+        seen: set[Ref] = set()
+        for ref, via in forced:
+            if ref in seen or ref not in best:
+                continue
+            seen.add(ref)
+            hits.append(self._hit(ref, best[ref][1], 1.0, via))
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        for ref, (score, chunk) in ranked:
+            if len(hits) >= k:
+                break
+            if ref in seen or ref.kind == "part":  # parts only when asked for by reference
+                continue
+            seen.add(ref)
+            hits.append(self._hit(ref, chunk, score, "ranked"))
+        return hits[:k]
+
+    def _hit(self, ref: Ref, chunk: Chunk, score: float, via: Via) -> Hit:
+        if via != "ranked":  # asked for by name: the whole unit
+            text, start, end = self.plan.unit_text(ref), 0, len(self.plan.unit_text(ref))
+        else:
+            text, start, end = chunk.text, chunk.start, chunk.end
+        return Hit(ref, chunk.part, chunk.title, text, min(score, 1.0), start, end, via)
+
+
+def open_retriever(settings: Settings, log: Callable[[str], None] | None = None) -> Retriever:
+    """Plan + embedder + (re)built index, ready to search."""
+    plan = load_plan(settings.corpus_path)
+    embedder = make_embedder(settings)
+    index = load_index(plan, embedder, settings, log)
+    return Retriever(plan, index, embedder, settings.dense_weight)

