@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.citations import Verification, split_sentences, support, verify
+from app.citations import CheckedSentence, Verification, split_sentences, support, verify
 from app.llm import Generator
 from app.prompts import prompts_version, render
 from app.refs import Ref
-from app.retrieve import Hit, Retriever, Turn
+from app.retrieve import Hit, Retriever, Turn, is_followup
 from app.scope import decide_scope
 from app.settings import Settings
 from app.text import content_tokens, normalize, sentences
@@ -35,6 +35,7 @@ from app.text import content_tokens, normalize, sentences
 Mode = Literal["llm", "extractive", "lookup", "refusal", "invalid"]
 NO_MODEL_NOTICE = "未安装语言模型，以下为《建议》原文摘录。"
 FALLBACK_NOTICE = "模型回答未能通过原文核对，以下为《建议》原文摘录。"
+RELATIVE_CONTEXT_FLOOR = 0.6  # passages scoring below this share of the best are not given to the model
 REFUSAL = "《建议》中没有提到这方面的内容，无法依据原文回答。"
 
 
@@ -240,6 +241,8 @@ class Answerer:
     def extract(self, q: str, hits: Sequence[Hit], n: int = 3) -> list[tuple[Ref, str]]:
         """The ``n`` original sentences that best answer ``q``, in the order of their units."""
         wanted = set(content_tokens(q)) | set(self.retriever.expand(q))
+        weight = {t: self.retriever.idf(t) for t in wanted}
+        total = sum(weight.values()) or 1.0
         scored: list[tuple[float, int, int, Ref, str]] = []
         units = [h for h in hits if h.kind != "part"][: self.settings.context_units]
         for rank, h in enumerate(units):
@@ -247,9 +250,8 @@ class Answerer:
                 s = h.text[start:end].strip()
                 if len(s) < 6:
                     continue
-                toks = set(content_tokens(s))
-                overlap = len(toks & wanted) / (len(wanted) or 1)
-                scored.append((overlap + 0.25 / (1 + rank), rank, start, h.ref, s))
+                matched = sum(weight[t] for t in set(content_tokens(s)) & wanted) / total
+                scored.append((matched + 0.08 / (1 + rank), rank, start, h.ref, s))
         best = sorted(scored, key=lambda t: -t[0])[:n]
         best.sort(key=lambda t: (t[1], t[2]))
         return [(ref, s) for _, _, _, ref, s in best]
@@ -290,8 +292,20 @@ class Answerer:
 
     # -- generation ----------------------------------------------------------------
     def context(self, hits: Sequence[Hit]) -> dict[Ref, Hit]:
+        """The passages the model sees: the top units, minus those far weaker than the best."""
         units = [h for h in hits if h.kind != "part"][: self.settings.context_units]
-        return {h.ref: h for h in units}
+        if not units:
+            return {}
+        floor = RELATIVE_CONTEXT_FLOOR * units[0].score
+        return {h.ref: h for i, h in enumerate(units) if i == 0 or h.score >= floor}
+
+    def wanted_tokens(self, q: str, history: Sequence[Turn]) -> set[str]:
+        """Lexical tokens that make an answer sentence relevant to the question."""
+        text = q
+        prev = next((t.content for t in reversed(history) if t.role == "user"), "")
+        if prev and is_followup(q):
+            text = f"{prev} {q}"
+        return {t for t in set(content_tokens(text)) | set(self.retriever.expand(text)) if self.retriever.idf(t) > 0}
 
     def messages(self, q: str, context: dict[Ref, Hit], history: Sequence[Turn]) -> list[dict[str, str]]:
         passages = "\n\n".join(render("passage", ref=str(h.ref), title=h.title, text=h.text) for h in context.values())
@@ -341,14 +355,31 @@ class Answerer:
         total = Verification()
         raw, emitted, n_tokens = "", 0, 0
 
+        wanted = self.wanted_tokens(q, history)
+        pending: list[str] = []
+        shown: list[str] = []
+
         def check(sentence: str) -> Iterator[Event]:
             v = verify(sentence, sources, exists={**exists, **self._existence(sentence)})
+            if wanted:  # supported but off the question (the model parroting a passage): not shown
+                v.sentences = [
+                    s if not s.kept or not s.refs or set(content_tokens(s.text)) & wanted
+                    else CheckedSentence(s.text, s.refs, s.support, False, "irrelevant")
+                    for s in v.sentences
+                ]
             total.sentences.extend(v.sentences)
             total.removed_citations.extend(v.removed_citations)
-            text = v.render()
-            if text:
+            for sent in v.kept:
+                if sent.reason == "lead":  # shown only if a verified claim follows it
+                    pending.append(sent.text)
+                    continue
+                piece = sent.text + "".join(f"[{r}]" for r in sent.refs)
+                if sent.refs and pending:
+                    piece = ("\n" if shown else "") + "\n".join(pending) + "\n" + piece
+                    pending.clear()
                 timer.mark("first_token_ms")
-                yield "text", text
+                shown.append(piece)
+                yield "text", piece
 
         for piece in self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s):
             n_tokens += 1
@@ -362,11 +393,12 @@ class Answerer:
             yield from check(sentence)
 
         kept = [s for s in total.kept if s.refs]
-        if not kept:
+        unsupported = [s for s in total.dropped if s.reason == "unsupported"]
+        if not kept or len(kept) < len(unsupported):  # mostly unverifiable: quote the plan instead
             yield "reset", None
             yield from self._extractive(q, hits, timer, FALLBACK_NOTICE, total.removed_citations, len(total.dropped))
             return
-        text = total.render()
+        text = "".join(shown)
         yield (
             "done",
             self._finish(

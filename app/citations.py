@@ -27,6 +27,8 @@ _BRACKETED = re.compile(
 )
 _LEADING_MARKERS = re.compile(r"(?:\s*[\[【(（][^\]】)）\[【]{1,40}[\]】)）])+[。；;]?")
 _FILLER = set("的了是在和与及或等也都并将要把对从为这那其之以而且就")
+_LIST_MARK = re.compile(r"^\s*(?:[(（]?\d{1,2}[)）.、]|[一二三四五六七八九十][、.]|[-*•·])\s*")
+_ECHO = ("原文片段", "问题：", "问题:", "上一轮问题")
 _NO_INFO = ("《建议》中没有提到", "没有提到", "根据《建议》", "根据原文", "综上")
 
 
@@ -60,7 +62,12 @@ class Verification:
         return out
 
     def render(self) -> str:
-        return "".join(f"{s.text}{''.join(f'[{r}]' for r in s.refs)}" for s in self.kept)
+        shown = [s for i, s in enumerate(self.kept) if s.reason != "lead" or any(k.refs for k in self.kept[i + 1 :])]
+        out = ""
+        for s in shown:
+            piece = f"{s.text}{''.join(f'[{r}]' for r in s.refs)}"
+            out += ("\n" if s.reason == "lead" and out else "") + piece + ("\n" if s.reason == "lead" else "")
+        return out
 
 
 def content_bigrams(text: str) -> set[str]:
@@ -119,20 +126,29 @@ def verify(answer: str, context: Mapping[Ref, str], exists: Mapping[Ref, bool] |
             reason = "not_in_context" if (exists is None or exists.get(m.ref, False)) else "does_not_exist"
             result.removed_citations.append({"ref": str(m.ref), "reason": reason})
         text = strip_markers(raw)
+        body = _LIST_MARK.sub("", text)
         # A citation written as prose ("根据第27条，…") stays readable but is checked like a marker.
         if not re.sub(r"[\s。，,；;：:!！?？]", "", text):
+            continue
+        if any(p in text for p in _ECHO):  # the model echoing its prompt: never shown, not a claim
             continue
         if any(text.startswith(p) for p in _NO_INFO) and len(content_bigrams(text)) <= 8:
             result.sentences.append(CheckedSentence(text, (), 1.0, not cited, "meta"))
             continue
-        scored = sorted(((support(text, src), ref) for ref, src in context.items()), key=lambda t: -t[0])
+        if re.search(r"[:：]\s*$", text) and len(text) <= 40 and not cited:  # a lead-in such as "安排如下："
+            result.sentences.append(CheckedSentence(text, (), 1.0, True, "lead"))
+            continue
+        text_for_check = body
+        scored = sorted(((support(body, src), ref) for ref, src in context.items()), key=lambda t: -t[0])
         best_score, best_ref = scored[0] if scored else (0.0, None)
-        chosen = [r for r in cited if support(text, context[r]) >= SUPPORT_MIN and hard_facts_ok(text, context[r])]
+        chosen = [
+            r for r in cited if support(text_for_check, context[r]) >= SUPPORT_MIN and hard_facts_ok(body, context[r])
+        ]
         if chosen:
-            score = max(support(text, context[r]) for r in chosen)
+            score = max(support(body, context[r]) for r in chosen)
             result.sentences.append(CheckedSentence(text, tuple(chosen), score, True))
             continue
-        if best_ref is not None and best_score >= SUPPORT_MIN and hard_facts_ok(text, context[best_ref]):
+        if best_ref is not None and best_score >= SUPPORT_MIN and hard_facts_ok(body, context[best_ref]):
             for r in cited:  # the model cited the wrong unit: replace, and say so
                 result.removed_citations.append({"ref": str(r), "reason": "unsupported"})
             result.sentences.append(CheckedSentence(text, (best_ref,), best_score, True, "reattributed"))

@@ -17,6 +17,7 @@ This module does not decide whether a question is in scope (``app.scope``) or an
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -143,7 +144,11 @@ class Retriever:
         self.chunks: tuple[Chunk, ...] = index.chunks
         self._bm25 = bm25s.BM25()
         self._bm25.index([tokens(c.embed_text) for c in self.chunks], show_progress=False)
-        self._vocab = set().union(*(tokens(c.embed_text) for c in self.chunks))
+        self._df: dict[str, int] = {}
+        for c in self.chunks:
+            for t in set(tokens(c.embed_text)):
+                self._df[t] = self._df.get(t, 0) + 1
+        self._vocab = set(self._df)
         aliases = [(_term_key(g.term), g.ref) for g in plan.glossary]
         aliases += [(_term_key(q), g.ref) for g in plan.glossary for q in re.findall(r"“([^”]{3,})”", g.term)]
         self._terms = sorted(set(aliases), key=lambda t: -len(t[0]))
@@ -155,6 +160,11 @@ class Retriever:
         out = np.zeros(len(self.chunks), dtype=np.float32)
         out[ids[0]] = scores[0]
         return out
+
+    def idf(self, token: str) -> float:
+        """Inverse chunk frequency of a lexical token (0 for tokens the plan never uses)."""
+        df = self._df.get(token, 0)
+        return math.log((len(self.chunks) + 1) / (df + 0.5)) if df else 0.0
 
     def expand(self, text: str) -> list[str]:
         """Plan-vocabulary tokens for everyday or English words in ``text``."""

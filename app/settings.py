@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Field(default_factory=_default_cache, description="Where assembled GGUF files live.")
     n_threads: int = Field(0, ge=0, description="llama.cpp threads (0 = physical cores).")
     n_ctx: int = Field(2048, ge=512, le=32768, description="Context window of the LLM in tokens.")
-    max_tokens: int = Field(320, ge=16, le=4096, description="Most tokens the LLM may generate per answer.")
+    max_tokens: int = Field(200, ge=16, le=4096, description="Most tokens the LLM may generate per answer.")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
     context_units: int = Field(3, ge=1, le=8, description="Units of the plan given to the LLM as context.")
     mode: Literal["auto", "llm", "extractive"] = Field(
