@@ -53,6 +53,7 @@ class Answer:
     notice: str = ""
     dropped_sentences: int = 0
     scope_reason: str = ""
+    related: tuple[Ref, ...] = ()  # units the code itself names (articles using a term, a part's articles)
 
     def to_dict(self) -> dict[str, object]:
         """The public ``ask --json`` shape."""
@@ -68,6 +69,7 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "dropped_sentences": self.dropped_sentences,
+            "related": [{"ref": str(r), "kind": r.kind, "number": r.number} for r in self.related],
         }
 
 
@@ -155,12 +157,16 @@ class Answerer:
         named = any(h.via != "ranked" for h in hits)
         scope = decide_scope(q, self.plan, named)
         if not scope.in_scope:
+            yield "route", "refusal"
             yield from self._refusal(q, hits, timer, scope.reason)
         elif named and hits[0].via != "ranked":
+            yield "route", "lookup"
             yield from self._lookup(q, hits, timer)
         elif self.generator is None:
+            yield "route", "extractive"
             yield from self._extractive(q, hits, timer, self.model_notice)
         else:
+            yield "route", "llm"  # consumers may wait for the model here; generation starts on the next step
             yield from self._generate(q, hits, history, timer)
 
     # -- strategies ----------------------------------------------------------------
@@ -179,6 +185,7 @@ class Answerer:
         tokens: int = 0,
         dropped: int = 0,
         reason: str = "",
+        related: Sequence[Ref] = (),
     ) -> Answer:
         timer.mark("first_token_ms")
         timer.mark("total_ms")
@@ -202,6 +209,7 @@ class Answerer:
             notice,
             dropped,
             reason,
+            tuple(related),
         )
 
     def _refusal(self, q: str, hits: Sequence[Hit], timer: _Timer, reason: str) -> Iterator[Event]:
@@ -222,21 +230,24 @@ class Answerer:
     def _lookup(self, q: str, hits: Sequence[Hit], timer: _Timer) -> Iterator[Event]:
         named = [h for h in hits if h.via != "ranked"]
         blocks = []
+        related: list[Ref] = []
         for h in named[:3] if named[0].kind != "part" else named[:1]:
             blocks.append(f"【{h.ref} {h.title}】原文：\n{self.plan.unit_text(h.ref)}")
             if h.kind == "glossary":
                 term = re.sub(r"[“”]", "", h.title)
                 users = [a.ref for a in self.plan.articles if term in re.sub(r"[“”]", "", a.text)]
+                related += [r for r in users if r not in related]
                 if users:
                     blocks[-1] += "\n（该词见于：" + "、".join(str(r) for r in users) + "）"
             if h.kind == "part":
                 arts = [a for a in self.plan.articles if a.part == h.number]
+                related += [a.ref for a in arts if a.ref not in related]
                 blocks[-1] += "\n本部分包括：" + "；".join(f"{a.ref} {a.title}" for a in arts) + "。"
         text = "\n\n".join(blocks)
         timer.mark("first_token_ms")
         yield "text", text
         cites = [h.ref for h in (named[:3] if named[0].kind != "part" else named[:1])]
-        yield "done", self._finish(q, text, hits, timer, "lookup", citations=cites)
+        yield "done", self._finish(q, text, hits, timer, "lookup", citations=cites, related=related)
 
     def extract(self, q: str, hits: Sequence[Hit], n: int = 3) -> list[tuple[Ref, str]]:
         """The ``n`` original sentences that best answer ``q``, in the order of their units."""
@@ -244,7 +255,7 @@ class Answerer:
         weight = {t: self.retriever.idf(t) for t in wanted}
         total = sum(weight.values()) or 1.0
         scored: list[tuple[float, int, int, Ref, str]] = []
-        units = [h for h in hits if h.kind != "part"][: self.settings.context_units]
+        units = list(self.context(hits).values())
         for rank, h in enumerate(units):
             for start, end in sentences(h.text):
                 s = h.text[start:end].strip()
@@ -252,7 +263,9 @@ class Answerer:
                     continue
                 matched = sum(weight[t] for t in set(content_tokens(s)) & wanted) / total
                 scored.append((matched + 0.08 / (1 + rank), rank, start, h.ref, s))
-        best = sorted(scored, key=lambda t: -t[0])[:n]
+        ranked = sorted(scored, key=lambda t: -t[0])
+        floor = 0.45 * ranked[0][0] if ranked else 0.0  # a weak match next to a strong one is noise
+        best = [t for t in ranked if t[0] >= floor][:n]
         best.sort(key=lambda t: (t[1], t[2]))
         return [(ref, s) for _, _, _, ref, s in best]
 
@@ -363,7 +376,8 @@ class Answerer:
             v = verify(sentence, sources, exists={**exists, **self._existence(sentence)})
             if wanted:  # supported but off the question (the model parroting a passage): not shown
                 v.sentences = [
-                    s if not s.kept or not s.refs or set(content_tokens(s.text)) & wanted
+                    s
+                    if not s.kept or not s.refs or set(content_tokens(s.text)) & wanted
                     else CheckedSentence(s.text, s.refs, s.support, False, "irrelevant")
                     for s in v.sentences
                 ]

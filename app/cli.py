@@ -187,6 +187,31 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from app.answer import Answerer
+    from app.feedback import FeedbackStore
+    from app.retrieve import open_retriever
+    from app.ui import create_ui, launch
+
+    answerer = Answerer.create(open_retriever(settings, _log), settings, _log)
+    demo = create_ui(answerer, settings, FeedbackStore(settings.feedback_db))
+    _log(f"华容规划问答 已启动: http://{settings.host}:{settings.port}  (Ctrl+C 退出)")
+    launch(demo, settings, open_browser=args.open)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from app.feedback import FeedbackStore
+
+    data = FeedbackStore(settings.feedback_db).export_csv()
+    if args.out:
+        Path(args.out).write_text(data, encoding="utf-8-sig")
+        _log(f"已导出到 {args.out}")
+    else:
+        sys.stdout.write(data)
+    return 0
+
+
 def _add_settings_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", help="index directory (HUARONG_INDEX_DIR)")
     p.add_argument("--embedder", choices=["e5", "sentence-transformers"], help="embedding backend (HUARONG_EMBEDDER)")
@@ -230,11 +255,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", help="JSON file: list of {role, content} turns before the question")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
 
+    p = add("serve", cmd_serve, "start the web chat (Gradio) on 127.0.0.1:7860")
+    p.add_argument("--host", help="bind address (default 127.0.0.1; use 0.0.0.0 only behind a proxy)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
+    p.add_argument("--open", action="store_true", help="open the browser once the server is up")
+
+    p = add("feedback", cmd_feedback, "export the collected 👍/👎 feedback")
+    p.add_argument("action", choices=["export"], help="export as CSV")
+    p.add_argument("--out", help="CSV file to write (default: standard output)")
+
     p = add("eval", cmd_eval, "measure retrieval (and answers) on the gold set")
     p.add_argument("--retrieval", action="store_true", help="retrieval metrics (default)")
     p.add_argument("--answers", action="store_true", help="answer metrics (runs the LLM)")
     p.add_argument("--gold", help="gold set path (default tests/data/gold.jsonl)")
     p.add_argument("--limit", type=int, default=0, help="only the first N gold items")
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode for --answers")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="also list misses / rows")
     return parser

@@ -129,7 +129,7 @@ def evaluate_answers(
     for n, item in enumerate(items, 1):
         ans = answerer.answer(item.question, item.history)
         shown = {m.ref for m in find_refs(ans.answer)}
-        allowed = {h.ref for h in ans.hits}
+        allowed = {h.ref for h in ans.hits} | set(ans.related)
         invalid = [str(r) for r in shown if r not in allowed or not answerer.plan.exists(r)]
         cited = [str(c) for c in ans.citations]
         rows.append(

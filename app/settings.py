@@ -65,7 +65,7 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web server.")
-    queue_size: int = Field(8, ge=1, description="Most requests waiting for the model in the web chat.")
+    queue_size: int = Field(8, ge=0, description="Most requests waiting for the model in the web chat.")
     feedback_db: Path = Field(
         default_factory=lambda: _default_cache() / "feedback.sqlite3", description="Feedback store."
     )

@@ -1,0 +1,390 @@
+"""The public web chat (Gradio): 问答 / 原文 / 名词解释 tabs.
+
+``create_ui`` builds the page from an :class:`~app.answer.Answerer` and a feedback
+store; ``launch`` serves it (127.0.0.1 unless told otherwise, SSR off, no uploads).
+The page shows the retrieved original excerpts at once, then streams the verified
+answer; citations become chips that open the full article with the cited passage
+highlighted; glossary terms in answers carry their definition on hover/tap.
+
+Only the model is scarce: a :class:`ModelGate` admits one generation at a time,
+shows waiting users their place, and turns users away politely when the queue is
+full.  Everything shown is escaped here; no model or user text becomes HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from app.answer import Answer, Answerer
+from app.feedback import FeedbackStore
+from app.refs import Ref, find_refs
+from app.retrieve import Hit, Turn
+from app.settings import Settings
+
+TITLE = "华容规划问答"
+NOTICE = (
+    "本助手只依据《中共华容区委关于制定全区国民经济和社会发展第十四个五年规划和二〇三五年远景目标的建议》"
+    "原文回答，每句话都标明出处并由程序与原文核对；但仍可能有误，请以原文为准。请勿输入个人隐私信息。"
+)
+EXAMPLES = [
+    "以后老百姓看病会不会更方便？",
+    "三江港要建设哪些物流项目？",
+    "规划里对养老有什么安排？",
+    "什么是月光经济？",
+    "第8条讲什么？",
+    "What are the plans for the airport?",
+]
+BUSY = "当前提问的人较多，请稍后再试。"
+CSS = """
+body, .gradio-container { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
+.notice { font-size: 0.9em; color: #555; border-left: 4px solid #c0392b; padding: 4px 10px; background: #fdf5f4; }
+.hit { border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px 10px; margin: 6px 0; background: #fafafa; }
+.hit b { color: #8e1c13; }
+.article mark { background: #ffe58f; padding: 0 2px; }
+.article .part { color: #777; font-size: 0.9em; }
+abbr.term { text-decoration: underline dotted #8e1c13; cursor: help; }
+.cite { color: #8e1c13; font-weight: 600; white-space: nowrap; }
+#chips label { border-radius: 16px !important; }
+@media (max-width: 480px) { .gradio-container { padding: 4px !important; } }
+"""
+
+
+class ModelGate:
+    """First-come-first-served access to the one model, with a bounded waiting line."""
+
+    def __init__(self, max_waiting: int) -> None:
+        self.max_waiting = max_waiting
+        self._line: deque[object] = deque()
+        self._cond = threading.Condition()
+        self.inside = 0
+        self.max_inside = 0  # observed maximum of concurrent holders (tests assert it stays 1)
+
+    def join(self) -> object | None:
+        """A ticket, or None when the line is full."""
+        with self._cond:
+            if len(self._line) > self.max_waiting:
+                return None
+            ticket = object()
+            self._line.append(ticket)
+            return ticket
+
+    def position(self, ticket: object) -> int:
+        """How many are ahead of this ticket (0 = its turn)."""
+        with self._cond:
+            return self._line.index(ticket) if ticket in self._line else 0
+
+    def wait_turn(self, ticket: object, timeout: float) -> bool:
+        with self._cond:
+            if self._line and self._line[0] is ticket:
+                self.inside += 1
+                self.max_inside = max(self.max_inside, self.inside)
+                return True
+            self._cond.wait(timeout)
+            return False
+
+    def leave(self, ticket: object) -> None:
+        with self._cond:
+            if self._line and self._line[0] is ticket and self.inside:
+                self.inside -= 1
+            if ticket in self._line:
+                self._line.remove(ticket)
+            self._cond.notify_all()
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def plain_markdown(text: str) -> str:
+    """User or model text made inert: HTML escaped, markdown link/image/emphasis syntax neutralised."""
+    out = esc(text)
+    return re.sub(r"([\\`*_\[\]()!#|~>])", r"\\\1", out)
+
+
+class Page:
+    """Rendering helpers bound to one plan."""
+
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+        self.plan = answerer.plan
+        terms = []
+        for g in self.plan.glossary:
+            for alias in {re.sub(r"[“”]", "", g.term), *re.findall(r"“([^”]{3,})”", g.term)}:
+                terms.append((alias, g))
+        self.terms = sorted(terms, key=lambda t: -len(t[0]))
+
+    def mark_terms(self, escaped: str) -> str:
+        """Wrap glossary terms (in already escaped text) with their definition."""
+        if not self.terms:
+            return escaped
+        table = {esc(alias): g for alias, g in self.terms}
+        pattern = re.compile("|".join(re.escape(a) for a in table))
+        return pattern.sub(
+            lambda m: f'<abbr class="term" title="{esc(table[m.group()].definition)}">{m.group()}</abbr>', escaped
+        )
+
+    def answer_html(self, text: str) -> str:
+        body = self.mark_terms(plain_markdown(text))
+        body = re.sub(r"\\\[((?:第\d+条|名词解释\d+))\\\]", r'<span class="cite">[\1]</span>', body)
+        return body.replace("\n", "  \n")
+
+    def hits_html(self, hits: list[Hit], heading: str = "相关原文") -> str:
+        if not hits:
+            return ""
+        items = "".join(
+            f'<div class="hit"><b>{esc(str(h.ref))} {esc(h.title)}</b><br>{esc(h.text[:260])}'
+            f"{'…' if len(h.text) > 260 else ''}</div>"
+            for h in hits
+        )
+        return f"<h4>{esc(heading)}</h4>{items}"
+
+    def unit_html(self, ref: Ref, start: int = 0, end: int = 0) -> str:
+        text = self.plan.unit_text(ref)
+        if not text:
+            return "<p>没有找到该条目。</p>"
+        if 0 <= start < end <= len(text):
+            body = esc(text[:start]) + "<mark>" + esc(text[start:end]) + "</mark>" + esc(text[end:])
+        else:
+            body = esc(text)
+        part = ""
+        if ref.kind == "article":
+            a = self.plan.article(ref.number)
+            p = self.plan.part(a.part) if a else None
+            if p:
+                part = f'<div class="part">{esc(str(p.ref))} {esc(p.title)}</div>'
+        elif ref.kind == "glossary":
+            part = '<div class="part">附件 名词解释</div>'
+        return (
+            f'<div class="article">{part}<h3>{esc(str(ref))} {esc(self.plan.unit_title(ref))}</h3>'
+            f"<p>{self.mark_terms(body)}</p></div>"
+        )
+
+    def plan_html(self, part: int | None = None) -> str:
+        blocks = []
+        for p in self.plan.parts:
+            if part and p.number != part:
+                continue
+            blocks.append(f"<h3>{esc(str(p.ref))} {esc(p.title)}</h3>")
+            if p.preamble:
+                blocks.append(f"<p>{esc(p.preamble)}</p>")
+            for a in self.plan.articles:
+                if a.part == p.number:
+                    blocks.append(f'<p id="a{a.number}"><b>{esc(str(a.ref))}</b> {esc(a.text)}</p>')
+        return '<div class="article">' + "".join(blocks) + "</div>"
+
+    def glossary_html(self) -> str:
+        rows = "".join(
+            f"<dt><b>{g.number}. {esc(g.term)}</b></dt><dd>{esc(g.definition)}</dd>" for g in self.plan.glossary
+        )
+        return f"<dl>{rows}</dl>"
+
+
+def _history(chat: list[dict[str, Any]], limit: int = 6) -> list[Turn]:
+    turns = []
+    for m in chat[-limit:]:
+        role = m.get("role")
+        content = m.get("metadata", {}).get("raw") if isinstance(m.get("metadata"), dict) else None
+        text = content or re.sub(r"<[^>]+>", "", str(m.get("content", "")))
+        if role in ("user", "assistant") and text:
+            turns.append(Turn(role, text))
+    return turns
+
+
+def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate: ModelGate | None = None) -> gr.Blocks:
+    """Build the page (not launched)."""
+    page = Page(answerer)
+    gate = gate or ModelGate(settings.queue_size)
+    model_note = f"当前模型：{answerer.model_name}" if answerer.generator else "未安装语言模型：以原文摘录方式回答。"
+
+    def respond(message: str, chat: list[dict[str, Any]], answers: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+        history = _history(chat)
+        chat = [*chat, {"role": "user", "content": plain_markdown(message or "")}]
+        yield chat, "", "", gr.update(choices=[], value=None), answers, "正在检索原文…"
+        result: Answer | None = None
+        shown = ""
+        hits: list[Hit] = []
+        ticket = None
+        try:
+            for kind, payload in answerer.events(message or "", history):
+                if kind == "hits":
+                    hits = list(payload)
+                    yield chat, page.hits_html(hits[:4]), "", gr.update(), answers, "已找到相关原文，正在组织回答…"
+                elif kind == "route" and payload == "llm":
+                    ticket = gate.join()
+                    if ticket is None:
+                        chat = [*chat, {"role": "assistant", "content": BUSY}]
+                        yield chat, page.hits_html(hits[:4]), message, gr.update(), answers, BUSY  # keep the question
+                        return
+                    while not gate.wait_turn(ticket, timeout=1.0):
+                        ahead = gate.position(ticket)
+                        yield chat, gr.update(), "", gr.update(), answers, f"排队中：前面还有 {ahead} 位，请稍候…"
+                elif kind == "text":
+                    shown += payload
+                    bubble = {"role": "assistant", "content": page.answer_html(shown)}
+                    yield [*chat, bubble], gr.update(), "", gr.update(), answers, "正在回答…"
+                elif kind == "reset":
+                    shown = ""
+                elif kind == "done":
+                    result = payload
+        except Exception:
+            chat = [*chat, {"role": "assistant", "content": "抱歉，处理这个问题时出了错，请换个问法或稍后再试。"}]
+            yield chat, gr.update(), message, gr.update(), answers, ""
+            return
+        finally:
+            if ticket is not None:
+                gate.leave(ticket)
+        if result is None:
+            return
+        text = page.answer_html(result.answer)
+        if result.notice:
+            text += f"\n\n*{esc(result.notice)}*"
+        chat = [*chat, {"role": "assistant", "content": text, "metadata": {"raw": result.answer}}]
+        chips = [str(r) for r in result.citations]
+        record = {
+            "question": result.question,
+            "answer": result.answer,
+            "citations": chips,
+            "model": result.model,
+            "hits": {str(h.ref): [h.start, h.end] for h in result.hits},
+        }
+        answers = [*answers, record]
+        status = f"出处：{'、'.join(chips)}（点击下方按钮查看原文）" if chips else ""
+        yield chat, gr.update(), "", gr.update(choices=chips, value=None), answers, status
+
+    def show_unit(choice: str | None, answers: list[dict[str, Any]]) -> str:
+        ref = next((m.ref for m in find_refs(choice or "")), None)
+        if ref is None:
+            return ""
+        span = answers[-1]["hits"].get(str(ref), [0, 0]) if answers else [0, 0]
+        return page.unit_html(ref, *span)
+
+    def rate(liked: bool, comment: str, answers: list[dict[str, Any]]) -> tuple[str, str]:
+        if not answers:
+            return "请先提问，再评价回答。", comment
+        a = answers[-1]
+        ok = store.add(a["question"], a["answer"], a["citations"], a["model"], 1 if liked else -1, comment or "")
+        return ("感谢您的反馈！" if ok else "反馈暂时无法保存，请稍后再试。"), ("" if ok else comment)
+
+    def on_like(data: gr.LikeData, answers: list[dict[str, Any]]) -> str:
+        assistant_turn = data.index if isinstance(data.index, int) else data.index[0]
+        n = assistant_turn // 2
+        if not answers or n >= len(answers):
+            return ""
+        a = answers[n]
+        ok = store.add(a["question"], a["answer"], a["citations"], a["model"], 1 if data.liked else -1)
+        return "感谢您的反馈！" if ok else "反馈暂时无法保存，请稍后再试。"
+
+    def browse(part_label: str, query: str) -> str:
+        if query and query.strip():
+            hits = answerer.retriever.search(query.strip()[: settings.max_question_chars], k=5)
+            return page.hits_html(hits, f"与“{query.strip()[:30]}”最相关的条目") + "".join(
+                page.unit_html(h.ref) for h in hits[:3]
+            )
+        number = next((p.number for p in page.plan.parts if part_label.startswith(str(p.ref))), None)
+        return page.plan_html(number)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(f"## {TITLE}\n华容区“十四五”规划和二〇三五年远景目标建议 · 智能问答")
+        gr.HTML(f'<div class="notice">{esc(NOTICE)}<br>{esc(model_note)}</div>')
+        answers = gr.State([])
+        with gr.Tab("问答"), gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chat = gr.Chatbot(
+                    label="对话",
+                    height=480,
+                    buttons=["copy", "copy_all"],
+                    sanitize_html=True,
+                    render_markdown=True,
+                    elem_id="chat",
+                    placeholder="您好！可以问我关于华容区“十四五”规划建议的问题，我会标明每句话的出处。",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        show_label=False,
+                        placeholder="请输入问题，例如：以后老百姓看病会不会更方便？",
+                        max_length=settings.max_question_chars,
+                        scale=5,
+                        elem_id="question",
+                        submit_btn=False,
+                    )
+                    send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="send")
+                status = gr.Markdown(elem_id="status")
+                chips = gr.Radio(choices=[], label="本回答引用的条目（点击查看原文）", elem_id="chips")
+                gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+                with gr.Row():
+                    clear = gr.Button("清空对话", elem_id="clear")
+                with gr.Accordion("对最新回答的评价", open=False):
+                    comment = gr.Textbox(label="意见（可选）", max_length=1000, elem_id="comment")
+                    with gr.Row():
+                        up = gr.Button("👍 有帮助", elem_id="up")
+                        down = gr.Button("👎 有问题", elem_id="down")
+                    thanks = gr.Markdown()
+            with gr.Column(scale=2, min_width=300):
+                side = gr.HTML(elem_id="side")
+        with gr.Tab("原文"):
+            with gr.Row():
+                part = gr.Dropdown(
+                    ["全部", *[f"{p.ref} {p.title}" for p in page.plan.parts]], value="全部", label="按部分浏览"
+                )
+                find = gr.Textbox(label="搜索原文", placeholder="例如：三江港、养老、数字经济", elem_id="find")
+            plan_view = gr.HTML(page.plan_html(), elem_id="plan")
+        with gr.Tab("名词解释"):
+            gr.HTML(page.glossary_html(), elem_id="glossary")
+
+        outputs = [chat, side, box, chips, answers, status]
+        send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.queue_size + 2)
+        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=settings.queue_size + 2)
+        chips.change(show_unit, [chips, answers], side).then(
+            None, None, None, js="() => document.getElementById('side')?.scrollIntoView({behavior: 'smooth'})"
+        )
+        clear.click(
+            lambda: ([], "", gr.update(choices=[], value=None), [], ""), None, [chat, side, chips, answers, status]
+        )
+        up.click(lambda c, a: rate(True, c, a), [comment, answers], [thanks, comment])
+        down.click(lambda c, a: rate(False, c, a), [comment, answers], [thanks, comment])
+        chat.like(on_like, [answers], thanks)
+        part.change(browse, [part, find], plan_view)
+        find.submit(browse, [part, find], plan_view)
+    return demo
+
+
+def launch(demo: gr.Blocks, settings: Settings, open_browser: bool = False) -> None:
+    """Serve the page: bounded queue, SSR off, loopback unless a host is configured."""
+    demo.queue(max_size=settings.queue_size * 4, default_concurrency_limit=1)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        ssr_mode=False,
+        inbrowser=open_browser,
+        show_error=False,
+        css=CSS,
+        theme=gr.themes.Soft(primary_hue="red"),
+        max_file_size="1kb",
+        footer_links=[],
+        strict_cors=True,
+    )
+
+
+def launch_blocking_free(demo: gr.Blocks, settings: Settings) -> None:
+    """Start serving in a background thread (tests, embedding in another app)."""
+    demo.queue(max_size=settings.queue_size * 4 + 4, default_concurrency_limit=1)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        ssr_mode=False,
+        prevent_thread_lock=True,
+        quiet=True,
+        show_error=False,
+        css=CSS,
+        theme=gr.themes.Soft(primary_hue="red"),
+        max_file_size="1kb",
+        footer_links=[],
+        strict_cors=True,
+    )

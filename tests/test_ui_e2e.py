@@ -1,0 +1,155 @@
+"""The real page in headless Chromium, as a person would use it; screenshots go to artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from app.answer import Answerer
+from app.feedback import FeedbackStore
+from app.retrieve import open_retriever
+from app.settings import Settings
+from app.ui import BUSY, ModelGate, create_ui, launch_blocking_free
+from tests.fakes import ScriptedGenerator
+
+pytestmark = [pytest.mark.e2e, pytest.mark.real]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SlowScript(ScriptedGenerator):
+    """Answers like a model would, slowly enough that a second user must wait."""
+
+    def stream(self, messages, max_tokens, deadline_s):
+        for piece in super().stream(messages, max_tokens, deadline_s):
+            time.sleep(0.15)
+            yield piece
+
+
+REPLY = (
+    "规划提出推进长期护理保险制度试点,实现社区居家养老服务中心全覆盖。[第28条]"
+    "还要提高农村老年人互助照料活动中心覆盖率。[第28条]<script>alert(1)</script>"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    tmp = tmp_path_factory.mktemp("ui")
+    settings = Settings(auto_rebuild=False, queue_size=0, port=_free_port(), feedback_db=tmp / "fb.sqlite3")
+    answerer = Answerer(open_retriever(settings), SlowScript(REPLY), settings)
+    gate = ModelGate(settings.queue_size)
+    store = FeedbackStore(settings.feedback_db)
+    demo = create_ui(answerer, settings, store, gate)
+    launch_blocking_free(demo, settings)
+    yield f"http://127.0.0.1:{settings.port}", gate, store
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def _ask(page, question: str) -> None:
+    page.fill("#question textarea", question)
+    page.click("#send")
+
+
+@pytest.mark.parametrize(("name", "width", "height"), [("desktop", 1280, 900), ("mobile", 390, 844)])
+def test_ask_stream_cite_click(server, browser, name, width, height):
+    url, gate, _ = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=30_000)
+    _ask(page, "规划里对养老有什么安排？")
+    page.wait_for_selector("#side .hit", timeout=20_000)  # original excerpts before the answer completes
+    page.wait_for_selector("#chips input", timeout=60_000)
+    bubble = page.locator("#chat .message").last.inner_text()
+    assert "长期护理保险制度试点" in bubble and "[第28条]" in bubble
+    assert page.locator("#chat script").count() == 0  # model output rendered inert
+    page.screenshot(path=str(SHOTS / f"{name}-answer.png"), full_page=True)
+    page.locator("#chips label").first.click()
+    page.wait_for_selector("#side .article mark", timeout=10_000)
+    side = page.locator("#side").inner_text()
+    assert "第28条 健全多层次社会保障体系" in side and "第六部分" in side
+    page.screenshot(path=str(SHOTS / f"{name}-article.png"), full_page=True)
+    page.close()
+    assert gate.max_inside == 1
+
+
+def test_feedback_is_stored(server, browser):
+    url, _, store = server
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    _ask(page, "第8条讲什么？")
+    page.wait_for_selector("#chips input", timeout=30_000)
+    page.get_by_text("对最新回答的评价").click()
+    page.fill("#comment textarea", "原文很清楚")
+    page.click("#up")
+    page.wait_for_selector("text=感谢您的反馈", timeout=10_000)
+    rows = store.rows()
+    assert rows and rows[-1][2] == "第8条讲什么？" and rows[-1][6] == 1 and rows[-1][7] == "原文很清楚"
+    page.close()
+
+
+def test_browse_plan_and_glossary(server, browser):
+    url, _, _ = server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.get_by_role("tab", name="原文").click()
+    page.wait_for_selector("#plan #a39")
+    page.fill("#find textarea, #find input", "三江港")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#plan .hit", timeout=15_000)
+    assert "第13条" in page.locator("#plan").inner_text()
+    page.screenshot(path=str(SHOTS / "browse.png"), full_page=True)
+    page.get_by_role("tab", name="名词解释").click()
+    assert "月光经济" in page.locator("#glossary").inner_text()
+    page.close()
+
+
+def test_queue_full_message(server, browser):
+    url, _, _ = server
+    first, second = browser.new_page(), browser.new_page()
+    for p in (first, second):
+        p.goto(url)
+        p.wait_for_selector("#question textarea")
+    _ask(first, "规划里对养老有什么安排？")
+    first.wait_for_selector("#side .hit", timeout=20_000)
+    time.sleep(0.5)
+    _ask(second, "以后老百姓看病会不会更方便？")
+    second.wait_for_selector(f"text={BUSY}", timeout=20_000)
+    assert second.input_value("#question textarea") == "以后老百姓看病会不会更方便？"  # nothing lost
+    second.screenshot(path=str(SHOTS / "queue-full.png"), full_page=True)
+    first.wait_for_selector("#chips input", timeout=60_000)  # the first user is still served
+    first.close()
+    second.close()
