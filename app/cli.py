@@ -28,6 +28,8 @@ EPILOG = """示例 / examples:
   huarong-qa build-index
   huarong-qa eval --retrieval
   huarong-qa eval --answers --model small --limit 20
+  huarong-qa study 数字经济 --out study/
+  huarong-qa study 7-11 --mode extractive
   huarong-qa serve --port 7860
 
 Settings come from HUARONG_* environment variables (see README); flags override them.
@@ -212,6 +214,31 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_study(args: argparse.Namespace, settings: Settings) -> int:
+    from app.answer import Answerer
+    from app.retrieve import open_retriever
+    from app.study import StudyError, build_study, write_study
+
+    answerer = Answerer.create(open_retriever(settings, _log), settings, _log)
+
+    def progress(fraction: float, message: str) -> None:
+        _log(f"[{fraction * 100:3.0f}%] {message}")
+
+    try:
+        doc = build_study(
+            args.scope, answerer.plan, answerer.retriever, answerer.generator, answerer.model_name, progress
+        )
+    except StudyError as exc:
+        raise UserError(str(exc)) from exc
+    docx_path, md_path = write_study(doc, answerer.plan, Path(args.out))
+    _log(
+        f"已生成 {docx_path} 和 {md_path}：{len(doc.articles)} 条原文，{len(doc.points)} 个要点，"
+        f"{len(doc.quiz)} 道自测题；核对未通过而替换或删去 {doc.dropped} 项。"
+    )
+    print(docx_path)
+    return 0
+
+
 def _add_settings_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", help="index directory (HUARONG_INDEX_DIR)")
     p.add_argument("--embedder", choices=["e5", "sentence-transformers"], help="embedding backend (HUARONG_EMBEDDER)")
@@ -254,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin", action="store_true", help="read one question per line (model loaded once)")
     p.add_argument("--history", help="JSON file: list of {role, content} turns before the question")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
+
+    p = add("study", cmd_study, "write study material (学习材料) as .docx and Markdown")
+    p.add_argument("scope", help='topic ("数字经济"), part ("第二部分") or article range ("7-11")')
+    p.add_argument("--out", default="study", help="output directory (default ./study)")
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="extractive = no model, text only")
 
     p = add("serve", cmd_serve, "start the web chat (Gradio) on 127.0.0.1:7860")
     p.add_argument("--host", help="bind address (default 127.0.0.1; use 0.0.0.0 only behind a proxy)")

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -27,6 +31,7 @@ from app.feedback import FeedbackStore
 from app.refs import Ref, find_refs
 from app.retrieve import Hit, Turn
 from app.settings import Settings
+from app.study import StudyError, build_study, to_markdown, write_study
 
 TITLE = "华容规划问答"
 NOTICE = (
@@ -186,6 +191,35 @@ class Page:
         return f"<dl>{rows}</dl>"
 
 
+class GatedGenerator:
+    """A generator whose every call waits its turn at the gate (so long jobs interleave with chat)."""
+
+    def __init__(self, inner: Any, gate: ModelGate) -> None:
+        self.inner, self.gate, self.name = inner, gate, inner.name
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+        ticket = self.gate.join()
+        if ticket is None:
+            return  # line full: the caller falls back to text-only output
+        try:
+            while not self.gate.wait_turn(ticket, timeout=1.0):
+                pass
+            yield from self.inner.stream(messages, max_tokens, deadline_s)
+        finally:
+            self.gate.leave(ticket)
+
+
+def _study_dir() -> Path:
+    """A private folder for generated files; files older than an hour are removed."""
+    root = Path(tempfile.gettempdir()) / "huarong-qa-study"
+    root.mkdir(exist_ok=True)
+    cutoff = time.time() - 3600
+    for old in root.iterdir():
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=root))
+
+
 def _history(chat: list[dict[str, Any]], limit: int = 6) -> list[Turn]:
     turns = []
     for m in chat[-limit:]:
@@ -290,6 +324,27 @@ def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate
         number = next((p.number for p in page.plan.parts if part_label.startswith(str(p.ref))), None)
         return page.plan_html(number)
 
+    def make_study(spec: str, use_model: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, str]:  # noqa: B008
+        spec = (spec or "").strip()[:50]
+        generator = GatedGenerator(answerer.generator, gate) if (use_model and answerer.generator) else None
+        try:
+            doc = build_study(
+                spec,
+                page.plan,
+                answerer.retriever,
+                generator,
+                answerer.model_name if generator else "extractive",
+                lambda f, m: progress(f, desc=m),
+            )
+        except StudyError as exc:
+            return None, f"**{esc(str(exc))}**"
+        docx_path, _ = write_study(doc, page.plan, _study_dir())
+        summary = (
+            f"已生成：{len(doc.articles)} 条原文，{len(doc.points)} 个学习要点，{len(doc.quiz)} 道自测题；"
+            f"核对未通过而替换或删去 {doc.dropped} 项。\n\n---\n\n"
+        )
+        return str(docx_path), summary + esc(to_markdown(doc, page.plan))  # corpus text; the label is escaped
+
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n华容区“十四五”规划和二〇三五年远景目标建议 · 智能问答")
         gr.HTML(f'<div class="notice">{esc(NOTICE)}<br>{esc(model_note)}</div>')
@@ -337,6 +392,23 @@ def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate
             plan_view = gr.HTML(page.plan_html(), elem_id="plan")
         with gr.Tab("名词解释"):
             gr.HTML(page.glossary_html(), elem_id="glossary")
+        with gr.Tab("学习材料"):
+            gr.Markdown(
+                "为专题学习生成材料（Word 文档）：原文摘编、学习要点、名词解释、讨论题、自测题及答案。引文均经程序逐字核对。"
+            )
+            with gr.Row():
+                study_scope = gr.Textbox(
+                    label="学习范围",
+                    placeholder="主题（数字经济）、部分（第二部分）或条目范围（7-11）",
+                    elem_id="study-scope",
+                )
+                study_model = gr.Checkbox(
+                    label="用语言模型概括要点（较慢）", value=False, visible=answerer.generator is not None
+                )
+            gr.Examples(["数字经济", "第六部分", "25-28", "乡村振兴"], inputs=study_scope, label="示例")
+            study_go = gr.Button("生成学习材料", variant="primary", elem_id="study-go")
+            study_file = gr.File(label="下载 Word 文档", interactive=False, elem_id="study-file")
+            study_view = gr.Markdown(elem_id="study-view")
 
         outputs = [chat, side, box, chips, answers, status]
         send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.queue_size + 2)
@@ -350,6 +422,7 @@ def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate
         up.click(lambda c, a: rate(True, c, a), [comment, answers], [thanks, comment])
         down.click(lambda c, a: rate(False, c, a), [comment, answers], [thanks, comment])
         chat.like(on_like, [answers], thanks)
+        study_go.click(make_study, [study_scope, study_model], [study_file, study_view], concurrency_limit=2)
         part.change(browse, [part, find], plan_view)
         find.submit(browse, [part, find], plan_view)
     return demo

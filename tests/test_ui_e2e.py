@@ -153,3 +153,17 @@ def test_queue_full_message(server, browser):
     first.wait_for_selector("#chips input", timeout=60_000)  # the first user is still served
     first.close()
     second.close()
+
+
+def test_study_tab_download(server, browser):
+    url, _, _ = server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.get_by_role("tab", name="学习材料").click()
+    page.fill("#study-scope textarea, #study-scope input", "7-11")
+    page.click("#study-go")
+    page.wait_for_selector("#study-file a", timeout=60_000)
+    assert ".docx" in page.locator("#study-file").inner_text()
+    assert "原文摘编" in page.locator("#study-view").inner_text()
+    page.screenshot(path=str(SHOTS / "study.png"), full_page=False)
+    page.close()
