@@ -20,11 +20,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from app.answer_cache import AnswerCache, question_key
 from app.citations import CheckedSentence, Verification, split_sentences, support, verify
 from app.llm import Generator
+from app.packs import PackStore
 from app.prompts import prompts_version, render
 from app.refs import Ref
 from app.retrieve import Hit, Retriever, Turn, is_followup
@@ -35,6 +37,7 @@ from app.text import content_tokens, normalize, sentences
 Mode = Literal["llm", "extractive", "lookup", "refusal", "invalid"]
 NO_MODEL_NOTICE = "未安装语言模型，以下为《建议》原文摘录。"
 FALLBACK_NOTICE = "模型回答未能通过原文核对，以下为《建议》原文摘录。"
+PACK_DOMINANCE = 0.85  # auto strategy: use the top article's pack when the runner-up scores below this share
 RELATIVE_CONTEXT_FLOOR = 0.6  # passages scoring below this share of the best are not given to the model
 REFUSAL = "《建议》中没有提到这方面的内容，无法依据原文回答。"
 
@@ -102,7 +105,12 @@ class Answerer:
     """Answers questions; one instance per process (the generator is shared and locked)."""
 
     def __init__(
-        self, retriever: Retriever, generator: Generator | None, settings: Settings, model_notice: str = ""
+        self,
+        retriever: Retriever,
+        generator: Generator | None,
+        settings: Settings,
+        model_notice: str = "",
+        packs: PackStore | None = None,
     ) -> None:
         self.retriever = retriever
         self.plan = retriever.plan
@@ -110,6 +118,8 @@ class Answerer:
         self.settings = settings
         self.model_notice = model_notice
         self.prompts_version = prompts_version()
+        self.packs = packs
+        self.cache: AnswerCache | None = None
 
     @classmethod
     def create(cls, retriever: Retriever, settings: Settings, log: Callable[[str], None] | None = None) -> Answerer:
@@ -128,7 +138,16 @@ class Answerer:
             if log:
                 log(f"提示: {exc}\n将以原文摘录方式回答。")
             return cls(retriever, None, settings, model_notice=NO_MODEL_NOTICE)
-        return cls(retriever, generator, settings)
+        answerer = cls(retriever, generator, settings)
+        answerer.cache = AnswerCache(settings.model_cache_dir / "answers.sqlite3") if settings.answer_cache else None
+        if settings.strategy != "rag":
+            key = PackStore.make_key(path, answerer.prompts_version, retriever.plan.sha256, settings.n_ctx)
+            answerer.packs = PackStore(
+                settings.model_cache_dir / "packs",
+                key,
+                lambda ref: generator.prefix_state(answerer.pack_prefix(ref)),
+            )
+        return answerer
 
     @property
     def model_name(self) -> str:
@@ -166,8 +185,44 @@ class Answerer:
             yield "route", "extractive"
             yield from self._extractive(q, hits, timer, self.model_notice)
         else:
+            key = self._cache_key(q, history)
+            cached = self.cache.get(key) if self.cache else None
+            if cached is not None:
+                yield "route", "cached"
+                yield "text", cached["answer"]
+                yield "done", self._from_cache(q, cached, hits, timer)
+                return
             yield "route", "llm"  # consumers may wait for the model here; generation starts on the next step
-            yield from self._generate(q, hits, history, timer)
+            result: Answer | None = None
+            for event in self._generate(q, hits, history, timer):
+                if event[0] == "done":
+                    result = event[1]
+                yield event
+            if self.cache and result is not None and result.mode == "llm":
+                self.cache.put(key, result.to_dict())
+
+    def _cache_key(self, q: str, history: Sequence[Turn]) -> str:
+        s = self.settings
+        context = "|".join(
+            str(x)
+            for x in (
+                self.retriever.index.manifest.get("corpus_sha256"),
+                self.retriever.index.manifest.get("embedder"),
+                self.model_name,
+                self.prompts_version,
+                s.strategy,
+                s.max_tokens,
+                s.context_units,
+                s.temperature,
+                s.top_k,
+            )
+        )
+        return question_key(q, [(t.role, t.content) for t in history], context)
+
+    def _from_cache(self, q: str, d: dict[str, Any], hits: Sequence[Hit], timer: _Timer) -> Answer:
+        refs = [Ref(c["kind"], int(c["number"])) for c in d.get("citations", [])]
+        answer = self._finish(q, d["answer"], hits, timer, "llm", citations=refs, dropped=d.get("dropped_sentences", 0))
+        return replace(answer, timings={**answer.timings, "cached": True})
 
     # -- strategies ----------------------------------------------------------------
     def _finish(
@@ -359,10 +414,45 @@ class Answerer:
             msgs = self.messages(q, context, ())
         return msgs
 
+    # -- context packs ---------------------------------------------------------------
+    def _whole(self, ref: Ref) -> Hit:
+        a = self.plan.article(ref.number)
+        assert a is not None
+        return Hit(ref, a.part, a.title, a.text, 1.0, 0, len(a.text), "ranked")
+
+    def pack_prefix(self, ref: Ref) -> str:
+        """The formatted prompt text that every question answered from this article's pack starts with."""
+        fmt = getattr(self.generator, "format", None)
+        msgs = self.messages("", {ref: self._whole(ref)}, ())
+        formatted = fmt(msgs) if fmt else None
+        if not formatted:
+            raise RuntimeError("packs need a GGUF with a chat template")
+        prompt = formatted[0]
+        return prompt[: prompt.rindex("\n\n问题：") + 2]
+
+    def pack_for(self, hits: Sequence[Hit]) -> Ref | None:
+        """The article whose pack should answer, or None for plain RAG."""
+        if self.packs is None:
+            return None
+        units = [h for h in hits if h.kind != "part"]
+        if not units or units[0].kind != "article":
+            return None
+        if self.settings.strategy == "packs":
+            return units[0].ref
+        runner_up = units[1].score if len(units) > 1 else 0.0
+        return units[0].ref if runner_up < PACK_DOMINANCE * units[0].score else None
+
     def _generate(self, q: str, hits: Sequence[Hit], history: Sequence[Turn], timer: _Timer) -> Iterator[Event]:
         assert self.generator is not None
-        context = self.context(hits)
-        msgs = self._fit(q, context, history)
+        state = None
+        pack = self.pack_for(hits)
+        if pack is not None and self.packs is not None:
+            context = {pack: self._whole(pack)}
+            msgs = self.messages(q, context, history)
+            state = self.packs.get(pack)
+        else:
+            context = self.context(hits)
+            msgs = self._fit(q, context, history)
         sources = {ref: self.plan.unit_text(ref) if ref.kind == "glossary" else h.text for ref, h in context.items()}
         exists = {ref: True for ref in sources}
         total = Verification()
@@ -395,7 +485,12 @@ class Answerer:
                 shown.append(piece)
                 yield "text", piece
 
-        for piece in self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s):
+        stream = (
+            self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s, state=state)  # type: ignore[call-arg]
+            if state is not None
+            else self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s)
+        )
+        for piece in stream:
             n_tokens += 1
             raw += piece
             parts = split_sentences(raw)

@@ -112,6 +112,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from app.evaluate import evaluate_retrieval, load_gold
     from app.retrieve import open_retriever
 
+    settings = settings.model_copy(update={"answer_cache": False})  # measure answers, not the cache
     items = load_gold(Path(args.gold)) if args.gold else load_gold()
     if args.limit:
         items = items[: args.limit]
@@ -186,6 +187,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"※ {result.notice}")
             if result.citations:
                 print("出处: " + "；".join(f"{r} {answerer.plan.unit_title(r)}" for r in result.citations))
+    return 0
+
+
+def cmd_build_packs(args: argparse.Namespace, settings: Settings) -> int:
+    from app.answer import Answerer
+    from app.retrieve import open_retriever
+
+    answerer = Answerer.create(open_retriever(settings, _log), settings.model_copy(update={"strategy": "packs"}), _log)
+    if answerer.packs is None:
+        raise UserError("没有可用的语言模型，无法预计算上下文包。先安装模型（见 README）。")
+    t0 = time.perf_counter()
+    articles = answerer.plan.articles
+    for i, a in enumerate(articles, 1):
+        answerer.packs.get(a.ref)
+        _log(f"[{i}/{len(articles)}] {a.ref} {time.perf_counter() - t0:.0f} s")
+    _log(f"上下文包已就绪：{answerer.packs.dir}（{answerer.packs.size_bytes() / 1e6:.0f} MB）")
     return 0
 
 
@@ -281,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin", action="store_true", help="read one question per line (model loaded once)")
     p.add_argument("--history", help="JSON file: list of {role, content} turns before the question")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
+
+    add("build-packs", cmd_build_packs, "precompute the model's context packs for every article (faster answers)")
 
     p = add("study", cmd_study, "write study material (学习材料) as .docx and Markdown")
     p.add_argument("scope", help='topic ("数字经济"), part ("第二部分") or article range ("7-11")')

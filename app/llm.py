@@ -11,14 +11,24 @@ This module does not build prompts or check answers (``app.answer``).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from app.models import ModelError
+
+
+@dataclass(frozen=True)
+class PackState:
+    """The llama.cpp context after evaluating ``tokens`` (KV cache bytes), reusable as a prompt prefix."""
+
+    tokens: tuple[int, ...]
+    data: bytes
 
 
 class Generator(Protocol):
@@ -81,22 +91,95 @@ class LlamaCppGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+    # -- prompt formatting ----------------------------------------------------------
+    def _formatter(self) -> Any:
+        if not hasattr(self, "_fmt"):
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            meta = getattr(self.llm, "metadata", {}) or {}
+            template = meta.get("tokenizer.chat_template")
+            self._fmt = None
+            if template:
+                vocab = self.llm._model
+                eos = vocab.token_get_text(vocab.token_eos()) if vocab.token_eos() >= 0 else ""
+                bos = vocab.token_get_text(vocab.token_bos()) if vocab.token_bos() >= 0 else ""
+                self._fmt = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)
+        return self._fmt
+
+    def format(self, messages: list[dict[str, str]]) -> tuple[str, list[str]] | None:
+        """The model's own chat template applied to ``messages`` (None if the GGUF has none)."""
+        fmt = self._formatter()
+        if fmt is None:
+            return None
+        out = fmt(messages=messages)
+        stops = out.stop if isinstance(out.stop, list) else ([out.stop] if out.stop else [])
+        return out.prompt, stops
+
+    def tokens(self, prompt: str) -> list[int]:
+        return list(self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+
+    def prefix_state(self, prompt_prefix: str) -> PackState:
+        """Evaluate a prompt prefix once and return the llama.cpp state after it (a context pack)."""
+        import llama_cpp
+
+        with self.lock:
+            toks = self.tokens(prompt_prefix)
+            self.llm.reset()
+            self.llm.eval(toks)
+            ctx = self.llm._ctx.ctx
+            size = llama_cpp.llama_state_get_size(ctx)
+            buf = (ctypes.c_uint8 * int(size))()
+            n = llama_cpp.llama_state_get_data(ctx, buf, size)
+            return PackState(tuple(toks), bytes(buf)[: int(n)])
+
+    def _load(self, state: PackState) -> None:
+        import llama_cpp
+
+        buf = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)
+        if llama_cpp.llama_state_set_data(self.llm._ctx.ctx, buf, len(state.data)) != len(state.data):
+            raise RuntimeError("llama.cpp refused the pack state")
+        self.llm.input_ids[: len(state.tokens)] = state.tokens
+        self.llm.n_tokens = len(state.tokens)
+
+    # -- generation -------------------------------------------------------------------
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
+    ) -> Iterator[str]:
+        """Stream a reply.  With ``state`` (a pack whose tokens prefix this prompt) only the rest is evaluated;
+        without it llama.cpp still reuses the longest prefix shared with the previous prompt."""
+        formatted = self.format(messages)
         with self.lock:
             self.busy = True
             try:
                 start = time.monotonic()
-                chunks = self.llm.create_chat_completion(
-                    messages=messages,
-                    max_tokens=max_tokens,
-                    temperature=self.temperature,
-                    top_p=0.9,
-                    repeat_penalty=1.1,
-                    stream=True,
-                    seed=7,
-                )
-                for chunk in chunks:
-                    piece = chunk["choices"][0].get("delta", {}).get("content")
+                if formatted is None:  # no template in the GGUF: let llama-cpp-python pick a chat format
+                    chunks = self.llm.create_chat_completion(
+                        messages=messages,
+                        max_tokens=max_tokens,
+                        temperature=self.temperature,
+                        top_p=0.9,
+                        repeat_penalty=1.1,
+                        stream=True,
+                        seed=7,
+                    )
+                    pieces = (c["choices"][0].get("delta", {}).get("content") for c in chunks)
+                else:
+                    prompt, stops = formatted
+                    toks = self.tokens(prompt)
+                    if state is not None and tuple(toks[: len(state.tokens)]) == state.tokens:
+                        self._load(state)
+                    chunks = self.llm.create_completion(
+                        prompt=toks,
+                        max_tokens=max_tokens,
+                        temperature=self.temperature,
+                        top_p=0.9,
+                        repeat_penalty=1.1,
+                        stream=True,
+                        seed=7,
+                        stop=stops or None,
+                    )
+                    pieces = (c["choices"][0].get("text") for c in chunks)
+                for piece in pieces:
                     if piece:
                         yield piece
                     if time.monotonic() - start > deadline_s:

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     mode: Literal["auto", "llm", "extractive"] = Field(
         "auto", description="auto = LLM if installed else extractive; llm = require the LLM; extractive = no LLM."
     )
+    strategy: Literal["rag", "packs", "auto"] = Field(
+        "auto",
+        description="LLM context: rag = top passages evaluated per question; packs = precomputed state of the top "
+        "article; auto = packs when one article clearly dominates retrieval (docs/performance.md).",
+    )
+    answer_cache: bool = Field(True, description="Serve repeated questions from the verified-answer cache.")
     deadline_s: float = Field(90.0, gt=0, description="Per-answer wall-clock deadline for generation.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
 

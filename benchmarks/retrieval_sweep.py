@@ -31,7 +31,9 @@ def main() -> None:
     embedder = make_embedder(Settings())
     gold = load_gold()
     heldout = load_gold(REPO_ROOT / "tests" / "data" / "heldout.jsonl")
-    print("| chunk size | overlap | dense weight | gold R@1 | gold R@3 | gold MRR | worst category R@3 | held-out R@1 | held-out R@3 | build s |")
+    print(
+        "| chunk size | overlap | dense weight | gold R@1 | gold R@3 | gold MRR | worst category R@3 | held-out R@1 | held-out R@3 | build s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for spec in args.sizes.split(","):
         size, overlap = (int(x) for x in spec.split(":"))
