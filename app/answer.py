@@ -81,13 +81,14 @@ Event = tuple[str, Any]
 
 def clean_question(raw: str, limit: int) -> tuple[str, str]:
     """(question, error message) — control characters removed, whitespace collapsed."""
-    q = "".join(ch for ch in raw if ch in "\n\t" or ch.isprintable())
+    q = re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", raw)  # terminal escape sequences
+    q = "".join(ch for ch in q if ch in "\n\t" or ch.isprintable())
     q = re.sub(r"\s+", " ", q).strip()
     if not q:
         return "", "请输入问题。例如：“以后老百姓看病会不会更方便？”"
     if len(q) > limit:
         return "", f"问题太长了（{len(q)} 字），请精简到 {limit} 字以内。"
-    if not re.search(r"[\w\u3400-\u9fff]", q):
+    if not re.search(r"[\u3400-\u9fff]|[A-Za-z]{2,}", q):
         return "", "没有看懂这个问题，请用文字描述您想了解的内容。"
     return q, ""
 
@@ -490,9 +491,16 @@ class Answerer:
             if state is not None
             else self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s)
         )
+        started = time.monotonic()
         for piece in stream:
             n_tokens += 1
             raw += piece
+            # Whatever the generator does, an answer ends at the token limit or the deadline.
+            if n_tokens > self.settings.max_tokens or time.monotonic() - started > self.settings.deadline_s:
+                close = getattr(stream, "close", None)
+                if close:
+                    close()
+                break
             parts = split_sentences(raw)
             # A sentence is final once the next one has begun with text (not a citation still arriving).
             while emitted < len(parts) - 1 and not parts[emitted + 1].lstrip().startswith(("[", "【", "(", "（")):
