@@ -130,6 +130,25 @@ class Answerer:
 
         if settings.mode == "extractive":
             return cls(retriever, None, settings)
+        if settings.llm_base_url:
+            from app.llm import OpenAICompatGenerator
+
+            remote = OpenAICompatGenerator(
+                settings.llm_base_url, settings.llm_api_model, settings.llm_api_key, settings.temperature
+            )
+            try:
+                remote.check()
+            except ModelError as exc:
+                if settings.mode == "llm":
+                    raise
+                if log:
+                    log(f"提示: {exc}\n将以原文摘录方式回答。")
+                return cls(retriever, None, settings, model_notice=NO_MODEL_NOTICE)
+            answerer = cls(retriever, remote, settings)
+            answerer.cache = (
+                AnswerCache(settings.model_cache_dir / "answers.sqlite3") if settings.answer_cache else None
+            )
+            return answerer
         try:
             path, name = resolve_model(settings.model, settings.model_cache_dir)
             generator = LlamaCppGenerator(path, name, settings.n_ctx, settings.n_threads, settings.temperature)

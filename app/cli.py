@@ -210,12 +210,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.answer import Answerer
     from app.feedback import FeedbackStore
     from app.retrieve import open_retriever
-    from app.ui import create_ui, launch
+    from app.server import build_app, serve
 
     answerer = Answerer.create(open_retriever(settings, _log), settings, _log)
-    demo = create_ui(answerer, settings, FeedbackStore(settings.feedback_db))
-    _log(f"华容规划问答 已启动: http://{settings.host}:{settings.port}  (Ctrl+C 退出)")
-    launch(demo, settings, open_browser=args.open)
+    with_ui = args.command == "serve"
+    app = build_app(answerer, settings, FeedbackStore(settings.feedback_db), with_ui=with_ui)
+    where = f"http://{settings.host}:{settings.port}"
+    _log(f"华容规划问答 已启动: {where}/ （API: {where}/v1/docs）  Ctrl+C 退出" if with_ui else f"API: {where}/v1/docs")
+    serve(app, settings, open_browser=getattr(args, "open", False) and with_ui)
     return 0
 
 
@@ -311,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
     p.add_argument("--open", action="store_true", help="open the browser once the server is up")
+
+    p = add("api", cmd_serve, "serve only the HTTP API (/v1/chat/completions, /v1/search, /v1/articles/N)")
+    p.add_argument("--host", help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
 
     p = add("feedback", cmd_feedback, "export the collected 👍/👎 feedback")
     p.add_argument("action", choices=["export"], help="export as CSV")

@@ -186,3 +186,66 @@ class LlamaCppGenerator:
                         break
             finally:
                 self.busy = False
+
+
+class OpenAICompatGenerator:
+    """Generation on any OpenAI-compatible server (llama.cpp's server, vLLM, …) over HTTP.
+
+    Retrieval, scope and citation checks stay in this app; only tokens come from the server.
+    Several app replicas can share a pool of such servers behind a load balancer.
+    """
+
+    def __init__(
+        self, base_url: str, model: str, api_key: str = "", temperature: float = 0.1, timeout_s: float = 120.0
+    ) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.name = f"{model} @ {self.base_url}"
+        self.temperature = temperature
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.http = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout_s, connect=5.0))
+
+    def check(self) -> None:
+        """Fail early, with a remedy, when the server is unreachable."""
+        import httpx
+
+        try:
+            self.http.get(f"{self.base_url}/models").raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ModelError(
+                f"无法连接语言模型服务 {self.base_url} ({exc}). Start one, e.g. "
+                "`python -m llama_cpp.server --model MODEL.gguf --port 8000`, or unset HUARONG_LLM_BASE_URL."
+            ) from exc
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+        import json
+
+        import httpx
+
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": self.temperature,
+            "stream": True,
+        }
+        start = time.monotonic()
+        try:
+            with self.http.stream("POST", f"{self.base_url}/chat/completions", json=body) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    choices = json.loads(data).get("choices") or [{}]
+                    piece = (choices[0].get("delta") or {}).get("content")
+                    if piece:
+                        yield piece
+                    if time.monotonic() - start > deadline_s:
+                        break
+        except httpx.HTTPError:
+            return  # the answer pipeline falls back to quotes when nothing verified arrives

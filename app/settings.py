@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         "default",
         description="LLM: 'default' (Qwen2.5-Coder-1.5B), 'small' (0.5B), or a path to any GGUF file.",
     )
+    llm_base_url: str = Field(
+        "",
+        description="Use an OpenAI-compatible server for generation (e.g. http://10.0.0.5:8000/v1) instead of "
+        "loading the model in this process.",
+    )
+    llm_api_model: str = Field("default", description="Model name sent to that server.")
+    llm_api_key: str = Field("", description="API key for that server, if it needs one.")
     model_cache_dir: Path = Field(default_factory=_default_cache, description="Where assembled GGUF files live.")
     n_threads: int = Field(0, ge=0, description="llama.cpp threads (0 = physical cores).")
     n_ctx: int = Field(2048, ge=512, le=32768, description="Context window of the LLM in tokens.")

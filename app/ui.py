@@ -1,7 +1,8 @@
 """The public web chat (Gradio): 问答 / 原文 / 名词解释 tabs.
 
 ``create_ui`` builds the page from an :class:`~app.answer.Answerer` and a feedback
-store; ``launch`` serves it (127.0.0.1 unless told otherwise, SSR off, no uploads).
+store; ``app.server`` mounts it beside the HTTP API and serves it (127.0.0.1 unless
+told otherwise, SSR off, no uploads).
 The page shows the retrieved original excerpts at once, then streams the verified
 answer; citations become chips that open the full article with the cited passage
 highlighted; glossary terms in answers carry their definition on hover/tap.
@@ -426,38 +427,3 @@ def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate
         part.change(browse, [part, find], plan_view)
         find.submit(browse, [part, find], plan_view)
     return demo
-
-
-def launch(demo: gr.Blocks, settings: Settings, open_browser: bool = False) -> None:
-    """Serve the page: bounded queue, SSR off, loopback unless a host is configured."""
-    demo.queue(max_size=settings.queue_size * 4, default_concurrency_limit=1)
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        ssr_mode=False,
-        inbrowser=open_browser,
-        show_error=False,
-        css=CSS,
-        theme=gr.themes.Soft(primary_hue="red"),
-        max_file_size="1kb",
-        footer_links=[],
-        strict_cors=True,
-    )
-
-
-def launch_blocking_free(demo: gr.Blocks, settings: Settings) -> None:
-    """Start serving in a background thread (tests, embedding in another app)."""
-    demo.queue(max_size=settings.queue_size * 4 + 4, default_concurrency_limit=1)
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        ssr_mode=False,
-        prevent_thread_lock=True,
-        quiet=True,
-        show_error=False,
-        css=CSS,
-        theme=gr.themes.Soft(primary_hue="red"),
-        max_file_size="1kb",
-        footer_links=[],
-        strict_cors=True,
-    )

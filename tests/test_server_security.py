@@ -15,8 +15,9 @@ import pytest
 from app.answer import Answerer
 from app.feedback import FeedbackStore
 from app.retrieve import open_retriever
+from app.server import build_app, serve
 from app.settings import Settings
-from app.ui import BUSY, ModelGate, create_ui, launch_blocking_free
+from app.ui import BUSY, ModelGate
 from tests.fakes import ScriptedGenerator
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
@@ -42,17 +43,24 @@ def server(tmp_path_factory):
     settings = Settings(auto_rebuild=False, queue_size=3, port=_port(), feedback_db=tmp / "fb.sqlite3")
     answerer = Answerer(open_retriever(settings), Slow(REPLY), settings)
     gate = ModelGate(settings.queue_size)
-    demo = create_ui(answerer, settings, FeedbackStore(settings.feedback_db), gate)
-    launch_blocking_free(demo, settings)
+    server = serve(build_app(answerer, settings, FeedbackStore(settings.feedback_db), gate), settings, background=True)
     yield f"http://127.0.0.1:{settings.port}", gate
-    demo.close()
+    server.should_exit = True
 
 
-@pytest.mark.parametrize("path", [
-    "/gradio_api/file=/etc/passwd", "/gradio_api/file=..%2f..%2f..%2fetc%2fpasswd", "/GRADIO_API/FILE=/etc/passwd",
-    "/gradio_api/file=%2fetc%2fpasswd", "/static//etc/passwd", "/file=/etc/passwd", "/gradio_api/file=/proc/self/environ",
-    "/assets/..%2f..%2f..%2fetc%2fpasswd",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=..%2f..%2f..%2fetc%2fpasswd",
+        "/GRADIO_API/FILE=/etc/passwd",
+        "/gradio_api/file=%2fetc%2fpasswd",
+        "/static//etc/passwd",
+        "/file=/etc/passwd",
+        "/gradio_api/file=/proc/self/environ",
+        "/assets/..%2f..%2f..%2fetc%2fpasswd",
+    ],
+)
 def test_file_routes_refuse(server, path):
     url, _ = server
     r = httpx.get(url + path, timeout=10)
@@ -81,15 +89,17 @@ def test_filedata_payloads_read_nothing_and_connect_nowhere(server, monkeypatch)
     monkeypatch.setattr(socket.socket, "connect", guard)
     info = httpx.get(url + "/gradio_api/info", timeout=10).json()
     assert "/respond" in json.dumps(info)
-    for payload in ({"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}},
-                    {"url": "http://169.254.169.254/latest/meta-data/", "meta": {"_type": "gradio.FileData"}}):
+    for payload in (
+        {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}},
+        {"url": "http://169.254.169.254/latest/meta-data/", "meta": {"_type": "gradio.FileData"}},
+    ):
         from gradio_client import Client
 
         client = Client(url, verbose=False)
         try:
             out = client.predict(payload, [], [], api_name="/respond")
             text = json.dumps(out, ensure_ascii=False)
-        except Exception as exc:  # noqa: BLE001 - a refusal is fine; content is what matters
+        except Exception as exc:
             text = str(exc)
         assert "root:x:0:0" not in text and "ami-id" not in text
     assert outbound == []
@@ -119,8 +129,10 @@ def test_twenty_clients_bounded_queue(server):
     assert answered <= 20 and gate.max_inside == 1  # the model was never entered twice
     assert httpx.get(url + "/gradio_api/info", timeout=10).status_code == 200  # still up
     p95 = sorted(durations)[int(0.95 * (len(durations) - 1))]
-    print(f"\n20 clients: {answered} answered, {busy} told to retry, wall {wall:.1f}s, "
-          f"throughput {answered / wall:.2f} answers/s, p95 {p95:.1f}s, median {statistics.median(durations):.1f}s")
+    print(
+        f"\n20 clients: {answered} answered, {busy} told to retry, wall {wall:.1f}s, "
+        f"throughput {answered / wall:.2f} answers/s, p95 {p95:.1f}s, median {statistics.median(durations):.1f}s"
+    )
 
 
 def test_gate_is_fifo_and_bounded():

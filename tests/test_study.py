@@ -9,8 +9,10 @@ from tests.fakes import ScriptedGenerator
 TODAY = dt.date(2026, 11, 28)
 
 
-@pytest.mark.parametrize(("spec", "numbers"), [("7-11", [7, 8, 9, 10, 11]), ("第二部分", [7, 8, 9, 10, 11]),
-                                               ("第8条", [8]), ("第12条至第14条", [12, 13, 14])])
+@pytest.mark.parametrize(
+    ("spec", "numbers"),
+    [("7-11", [7, 8, 9, 10, 11]), ("第二部分", [7, 8, 9, 10, 11]), ("第8条", [8]), ("第12条至第14条", [12, 13, 14])],
+)
 def test_scope_forms(plan, spec, numbers):
     _, arts = select_scope(spec, plan, None)
     assert [a.number for a in arts] == numbers
@@ -52,7 +54,14 @@ def test_docx_structure(plan, tmp_path):
     docx_path, md_path = write_study(doc, plan, tmp_path)
     d = Document(str(docx_path))
     headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
-    assert headings == ["一、原文摘编", "二、学习要点", "三、名词解释", "四、讨论题", "五、自测题", "附录：引用条目全文"]
+    assert headings == [
+        "一、原文摘编",
+        "二、学习要点",
+        "三、名词解释",
+        "四、讨论题",
+        "五、自测题",
+        "附录：引用条目全文",
+    ]
     body = "\n".join(p.text for p in d.paragraphs)
     for a in doc.articles:
         assert a.text in body  # 原文摘编 verbatim

@@ -12,8 +12,9 @@ import pytest
 from app.answer import Answerer
 from app.feedback import FeedbackStore
 from app.retrieve import open_retriever
+from app.server import build_app, serve
 from app.settings import Settings
-from app.ui import BUSY, ModelGate, create_ui, launch_blocking_free
+from app.ui import BUSY, ModelGate
 from tests.fakes import ScriptedGenerator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
@@ -51,10 +52,9 @@ def server(tmp_path_factory):
     answerer = Answerer(open_retriever(settings), SlowScript(REPLY), settings)
     gate = ModelGate(settings.queue_size)
     store = FeedbackStore(settings.feedback_db)
-    demo = create_ui(answerer, settings, store, gate)
-    launch_blocking_free(demo, settings)
+    server = serve(build_app(answerer, settings, store, gate), settings, background=True)
     yield f"http://127.0.0.1:{settings.port}", gate, store
-    demo.close()
+    server.should_exit = True
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,168 @@
+"""HTTP API for other front ends (a district website widget, a mini-program).
+
+* ``POST /v1/chat/completions`` — OpenAI-compatible (streaming and not).  The last user
+  message is the question, earlier turns are the history; the reply's extension field
+  ``huarong`` carries the verified citations, removed citations, refusal flag and hits
+  (the ``ask --json`` contract).  Streaming sends only verified text.
+* ``GET /v1/search?q=…&k=5`` — the ``search --json`` contract.
+* ``GET /v1/articles/{n}`` and ``GET /v1/glossary/{n}`` — original text.
+* ``GET /v1/models`` — the model behind the answers.
+
+The model is shared with the web page through the same :class:`~app.ui.ModelGate`:
+when the line is full the API answers 503 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from app.answer import Answer, Answerer
+from app.retrieve import Turn
+from app.ui import BUSY, ModelGate
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = ""
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if isinstance(p, dict))
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str = "huarong-qa"
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+def _split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """(question, history): system messages are ignored — they cannot change the rules."""
+    turns = [Turn(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]  # type: ignore[arg-type]
+    if not turns or turns[-1].role != "user":
+        raise HTTPException(400, "the last message must be the user's question")
+    return turns[-1].content, turns[:-1]
+
+
+def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+    plan = answerer.plan
+
+    def run(question: str, history: list[Turn]) -> Iterator[tuple[str, Any]]:
+        ticket = None
+        try:
+            for kind, payload in answerer.events(question, history):
+                if kind == "route" and payload == "llm":
+                    ticket = gate.join()
+                    if ticket is None:
+                        raise HTTPException(503, BUSY, headers={"Retry-After": "30"})
+                    while not gate.wait_turn(ticket, timeout=1.0):
+                        pass
+                yield kind, payload
+        finally:
+            if ticket is not None:
+                gate.leave(ticket)
+
+    def extension(a: Answer) -> dict[str, Any]:
+        d = a.to_dict()
+        return {
+            k: d[k]
+            for k in ("refused", "citations", "removed_citations", "hits", "timings", "mode", "notice", "related")
+        }
+
+    @router.post("/chat/completions", response_model=None)
+    def chat(req: ChatRequest) -> Any:
+        question, history = _split(req.messages)
+        cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        if not req.stream:
+            result = next(p for k, p in run(question, history) if k == "done")
+            return {
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": result.model,
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": result.answer}, "finish_reason": "stop"}
+                ],
+                "usage": {
+                    "prompt_tokens": 0,
+                    "completion_tokens": int(result.timings.get("generated_tokens", 0)),
+                    "total_tokens": int(result.timings.get("generated_tokens", 0)),
+                },
+                "huarong": extension(result),
+            }
+        events = run(question, history)
+        first = next(events)  # raise HTTP errors (e.g. 503) before the stream starts
+
+        def sse() -> Iterator[str]:
+            def chunk(delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
+                body = {
+                    "id": cid,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": answerer.model_name,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }
+                if extra:
+                    body["huarong"] = extra
+                return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+            yield chunk({"role": "assistant", "content": ""})
+            for kind, payload in [first, *events]:
+                if kind == "text":
+                    yield chunk({"content": payload})
+                elif kind == "reset":
+                    yield chunk({"content": "\n"})
+                elif kind == "done":
+                    yield chunk({}, "stop", extension(payload))
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(sse(), media_type="text/event-stream")
+
+    @router.get("/search")
+    def search(q: str = Query(min_length=1, max_length=500), k: int = Query(5, ge=1, le=20)) -> dict[str, Any]:
+        hits = answerer.retriever.search(q, k=k)
+        return {"query": q, "hits": [h.to_dict() for h in hits]}
+
+    @router.get("/articles/{number}")
+    def article(number: int) -> dict[str, Any]:
+        a = plan.article(number)
+        if a is None:
+            raise HTTPException(404, f"没有第{number}条（共 {len(plan.articles)} 条）")
+        p = plan.part(a.part)
+        return {
+            "ref": str(a.ref),
+            "number": a.number,
+            "part": a.part,
+            "part_title": p.title if p else "",
+            "title": a.title,
+            "text": a.text,
+        }
+
+    @router.get("/glossary/{number}")
+    def glossary(number: int) -> dict[str, Any]:
+        g = plan.term(number)
+        if g is None:
+            raise HTTPException(404, f"没有名词解释{number}（共 {len(plan.glossary)} 条）")
+        return {"ref": str(g.ref), "number": g.number, "term": g.term, "definition": g.definition}
+
+    @router.get("/models")
+    def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": answerer.model_name, "object": "model", "owned_by": "local"}]}
+
+    return router
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": "invalid_request_error"}}, status_code=status)
