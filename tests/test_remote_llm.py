@@ -67,5 +67,5 @@ def test_out_of_scope_refused_without_the_server(answerer):
 
 def test_unreachable_server_is_a_clear_error():
     s = Settings(auto_rebuild=False, mode="llm", llm_base_url="http://127.0.0.1:9/v1")
-    with pytest.raises(ModelError, match="llama_cpp.server"):
+    with pytest.raises(ModelError, match=r"llama_cpp\.server"):
         Answerer.create(open_retriever(s), s)
