@@ -27,9 +27,23 @@ def llama_server(tmp_path_factory):
         port = s.getsockname()[1]
     log = (tmp_path_factory.mktemp("llama") / "server.log").open("w+b")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "2048", "--model_alias", "qwen-small"],
-        stdout=log, stderr=subprocess.STDOUT,  # a file, not a pipe: llama.cpp logs a lot
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--model_alias",
+            "qwen-small",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,  # a file, not a pipe: llama.cpp logs a lot
     )
     base = f"http://127.0.0.1:{port}/v1"
     for _ in range(240):
@@ -49,8 +63,14 @@ def llama_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def answerer(llama_server):
-    s = Settings(auto_rebuild=False, mode="llm", llm_base_url=llama_server, llm_api_model="qwen-small",
-                 answer_cache=False, max_tokens=160)
+    s = Settings(
+        auto_rebuild=False,
+        mode="llm",
+        llm_base_url=llama_server,
+        llm_api_model="qwen-small",
+        answer_cache=False,
+        max_tokens=160,
+    )
     return Answerer.create(open_retriever(s), s)
 
 
