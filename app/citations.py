@@ -93,6 +93,53 @@ def hard_facts_ok(sentence: str, source: str) -> bool:
     return True
 
 
+_ITEM_AFFIX = re.compile(r"^(?:要|将|还要|加快|推进|建设|打造|发展|实施|推动|大力|积极|以及|和|及)+|(?:等.*|建设)$")
+
+
+def _longest_common_run(a: str, b: str) -> int:
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best
+
+
+def prune_list(sentence: str, source: str) -> str | None:
+    """Check each item of a 、-separated list against the source; drop invented items.
+
+    Bigram support cannot see a blend such as "冷链物流基地二期" made from two real names,
+    so each list item must occur in the source almost verbatim.  Returns the sentence
+    without the items that do not, or None when most items fail.
+    """
+    clauses = re.split(r"([,，;；:：])", sentence)
+    out, kept_total, dropped_total = [], 0, 0
+    src = normalize(source)
+    for clause in clauses:
+        items = clause.split("、")
+        if len(items) < 3:
+            out.append(clause)
+            continue
+        kept = []
+        lead = re.match(r"^(?:.*?(?:建设|打造|发展|推进|包括|有|是))", items[0])
+        for n, item in enumerate(items):
+            probe = item[lead.end() :] if n == 0 and lead and lead.end() < len(item) else item
+            core = _ITEM_AFFIX.sub("", normalize(probe).strip("“”\"' "))
+            if len(core) < 3 or core in src or _longest_common_run(core, src) >= len(core) - 1:
+                kept.append(item)
+            else:
+                dropped_total += 1
+        kept_total += len(kept)
+        if kept and kept[0] is not items[0] and lead:  # keep the clause's lead-in ("要建设") with the first item
+            kept[0] = lead.group() + _ITEM_AFFIX.sub("", kept[0])
+        out.append("、".join(kept))
+    if dropped_total and dropped_total >= kept_total:
+        return None
+    return "".join(out)
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences with their trailing citation markers kept attached."""
     parts = re.split(r"(?<=[。！？!?；;\n])", text)
@@ -145,14 +192,20 @@ def verify(answer: str, context: Mapping[Ref, str], exists: Mapping[Ref, bool] |
             r for r in cited if support(text_for_check, context[r]) >= SUPPORT_MIN and hard_facts_ok(body, context[r])
         ]
         if chosen:
-            score = max(support(body, context[r]) for r in chosen)
-            result.sentences.append(CheckedSentence(text, tuple(chosen), score, True))
-            continue
+            pruned = prune_list(text, "".join(context[r] for r in chosen))
+            if pruned is not None:
+                score = max(support(body, context[r]) for r in chosen)
+                result.sentences.append(CheckedSentence(pruned, tuple(chosen), score, True))
+                continue
         if best_ref is not None and best_score >= SUPPORT_MIN and hard_facts_ok(body, context[best_ref]):
-            for r in cited:  # the model cited the wrong unit: replace, and say so
-                result.removed_citations.append({"ref": str(r), "reason": "unsupported"})
-            result.sentences.append(CheckedSentence(text, (best_ref,), best_score, True, "reattributed"))
-            continue
+            pruned = prune_list(text, context[best_ref])
+            if pruned is not None:
+                for r in cited:  # the model cited the wrong unit: replace, and say so
+                    if r != best_ref:
+                        result.removed_citations.append({"ref": str(r), "reason": "unsupported"})
+                reason = "reattributed" if best_ref not in cited else ""
+                result.sentences.append(CheckedSentence(pruned, (best_ref,), best_score, True, reason))
+                continue
         for r in cited:
             result.removed_citations.append({"ref": str(r), "reason": "unsupported"})
         result.sentences.append(CheckedSentence(text, (), best_score, False, "unsupported"))

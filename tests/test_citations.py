@@ -54,3 +54,11 @@ def test_unsupported_claim_dropped_supported_kept():
 def test_support_measure():
     assert support("推进医共体建设", CTX[A27]) == 1.0
     assert support("火星探测计划", CTX[A27]) == 0.0
+
+
+def test_blended_list_item_is_removed():
+    src = "加快三江港铁路物流基地二期、三江港现代智慧物流园、华中商品车枢纽中心和三江港冷链物流基地等一批重点项目建设。"
+    v = verify("三江港要建设冷链物流基地二期、三江港现代智慧物流园、华中商品车枢纽中心。[第13条]", {A13: src})
+    assert v.kept and "冷链物流基地二期" not in v.render() and "华中商品车枢纽中心" in v.render()
+    v = verify("三江港要建设迪士尼乐园、环球影城、冷链物流基地二期、华中商品车枢纽中心。[第13条]", {A13: src})
+    assert not v.kept
