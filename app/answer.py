@@ -130,25 +130,34 @@ class Answerer:
 
         if settings.mode == "extractive":
             return cls(retriever, None, settings)
-        if settings.llm_base_url:
-            from app.llm import OpenAICompatGenerator
+        local: LlamaCppGenerator | None = None
+        try:
+            if settings.llm_base_url:
+                from app.llm import OpenAICompatGenerator
 
-            remote = OpenAICompatGenerator(
-                settings.llm_base_url, settings.llm_api_model, settings.llm_api_key, settings.temperature
-            )
-            try:
+                remote = OpenAICompatGenerator(
+                    settings.llm_base_url, settings.llm_api_model, settings.llm_api_key, settings.temperature
+                )
                 remote.check()
-            except ModelError as exc:
-                if settings.mode == "llm":
-                    raise
-                if log:
-                    log(f"提示: {exc}\n将以原文摘录方式回答。")
-                return cls(retriever, None, settings, model_notice=NO_MODEL_NOTICE)
-            answerer = cls(retriever, remote, settings)
-            answerer.cache = (
-                AnswerCache(settings.model_cache_dir / "answers.sqlite3") if settings.answer_cache else None
+                generator: Generator = remote
+            else:
+                path, name = resolve_model(settings.model, settings.model_cache_dir)
+                local = LlamaCppGenerator(path, name, settings.n_ctx, settings.n_threads, settings.temperature)
+                generator = local
+        except ModelError as exc:
+            if settings.mode == "llm":
+                raise
+            if log:
+                log(f"提示: {exc}\n将以原文摘录方式回答。")
+            return cls(retriever, None, settings, model_notice=NO_MODEL_NOTICE)
+        answerer = cls(retriever, generator, settings)
+        answerer.cache = AnswerCache(settings.model_cache_dir / "answers.sqlite3") if settings.answer_cache else None
+        if local is not None and settings.strategy != "rag":
+            key = PackStore.make_key(path, answerer.prompts_version, retriever.plan.sha256, settings.n_ctx)
+            answerer.packs = PackStore(
+                settings.model_cache_dir / "packs", key, lambda ref: local.prefix_state(answerer.pack_prefix(ref))
             )
-            return answerer
+        return answerer
         try:
             path, name = resolve_model(settings.model, settings.model_cache_dir)
             generator = LlamaCppGenerator(path, name, settings.n_ctx, settings.n_threads, settings.temperature)

@@ -152,32 +152,23 @@ class LlamaCppGenerator:
             self.busy = True
             try:
                 start = time.monotonic()
+                params: dict[str, Any] = {
+                    "max_tokens": max_tokens,
+                    "temperature": self.temperature,
+                    "top_p": 0.9,
+                    "repeat_penalty": 1.1,
+                    "stream": True,
+                    "seed": 7,
+                }
                 if formatted is None:  # no template in the GGUF: let llama-cpp-python pick a chat format
-                    chunks = self.llm.create_chat_completion(
-                        messages=messages,
-                        max_tokens=max_tokens,
-                        temperature=self.temperature,
-                        top_p=0.9,
-                        repeat_penalty=1.1,
-                        stream=True,
-                        seed=7,
-                    )
+                    chunks = self.llm.create_chat_completion(messages=messages, **params)
                     pieces = (c["choices"][0].get("delta", {}).get("content") for c in chunks)
                 else:
                     prompt, stops = formatted
                     toks = self.tokens(prompt)
                     if state is not None and tuple(toks[: len(state.tokens)]) == state.tokens:
                         self._load(state)
-                    chunks = self.llm.create_completion(
-                        prompt=toks,
-                        max_tokens=max_tokens,
-                        temperature=self.temperature,
-                        top_p=0.9,
-                        repeat_penalty=1.1,
-                        stream=True,
-                        seed=7,
-                        stop=stops or None,
-                    )
+                    chunks = self.llm.create_completion(prompt=toks, stop=stops or None, **params)
                     pieces = (c["choices"][0].get("text") for c in chunks)
                 for piece in pieces:
                     if piece:
