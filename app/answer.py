@@ -543,6 +543,16 @@ class Answerer:
             yield "reset", None
             yield from self._extractive(q, hits, timer, FALLBACK_NOTICE, total.removed_citations, len(total.dropped))
             return
+        # Evidence after the model's words: the plan's own best-matching sentences, quoted by code, so the
+        # reader always sees the original text (and the top-ranked unit) whatever the model chose to cite.
+        citations = list(total.citations)
+        said = "".join(shown)
+        quotes = [(ref, sent) for ref, sent in self.extract(q, hits, n=2) if support(sent, said) < 0.8]
+        if quotes:
+            evidence = "\n原文：" + "".join(f"\n{ref}：“{sent}”" for ref, sent in quotes)
+            shown.append(evidence)
+            yield "text", evidence
+            citations += [ref for ref, _ in quotes if ref not in citations]
         text = "".join(shown)
         yield (
             "done",
@@ -552,7 +562,7 @@ class Answerer:
                 hits,
                 timer,
                 "llm",
-                citations=total.citations,
+                citations=citations,
                 removed=total.removed_citations,
                 tokens=n_tokens,
                 dropped=len(total.dropped),
