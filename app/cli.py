@@ -88,6 +88,8 @@ def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
         f"索引已写入 {settings.index_dir}: {m['n_chunks']} 个片段, {m['embedder']} (dim {m['dimension']}), "
         f"{time.perf_counter() - t0:.1f} s"
     )
+    if getattr(args, "packs", False):
+        return cmd_build_packs(args, settings)
     return 0
 
 
@@ -286,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("corpus", cmd_corpus, "print the parsed plan (parts, articles, glossary)")
     p.add_argument("--json", action="store_true", help="print the structure as JSON")
 
-    add("build-index", cmd_build_index, "chunk, embed and write the index to index/")
+    p = add("build-index", cmd_build_index, "chunk, embed and write the index to index/")
+    p.add_argument("--packs", action="store_true", help="also precompute the model's context packs (needs a model)")
 
     p = add("search", cmd_search, "retrieve the most relevant articles / glossary terms")
     p.add_argument("question", nargs="?", help="the question")
