@@ -21,6 +21,7 @@ from app.refs import Ref, find_refs
 from app.text import normalize, tokens
 
 SUPPORT_MIN = 0.5  # share of a sentence's content bigrams found in its source
+MIN_CLAIM_BIGRAMS = 4  # fewer content bigrams than this is too little to verify as a claim
 _HARD = re.compile(r"\d+(?:\.\d+)?%?|“[^”]{2,}”|[a-z]{2,}")
 _BRACKETED = re.compile(
     r"\s*[\[【(（]\s*(?:第\s*\d+\s*条|名词解释\s*\d+|第[一二三四五六七八九]部分)[^\]】)）]{0,30}[\]】)）]"
@@ -184,6 +185,12 @@ def verify(answer: str, context: Mapping[Ref, str], exists: Mapping[Ref, bool] |
             continue
         if re.search(r"[:：]\s*$", text) and len(text) <= 40 and not cited:  # a lead-in such as "安排如下："
             result.sentences.append(CheckedSentence(text, (), 1.0, True, "lead"))
+            continue
+        if len(content_bigrams(body)) < MIN_CLAIM_BIGRAMS and hard_facts_ok(body, ""):
+            # "有支持。" / "会的。" (no number or name in it): too little to verify, never a cited fact on its own
+            result.sentences.append(CheckedSentence(text, (), 0.0, True, "lead"))
+            for r in cited:
+                result.removed_citations.append({"ref": str(r), "reason": "unsupported"})
             continue
         text_for_check = body
         scored = sorted(((support(body, src), ref) for ref, src in context.items()), key=lambda t: -t[0])
