@@ -56,9 +56,30 @@ body, .gradio-container { font-family: "Noto Sans CJK SC", "Source Han Sans SC",
 .article mark { background: #ffe58f; padding: 0 2px; }
 .article .part { color: #777; font-size: 0.9em; }
 abbr.term { text-decoration: underline dotted #8e1c13; cursor: help; }
+.term-pop { position: absolute; z-index: 1000; max-width: 280px; background: #fff; border: 1px solid #8e1c13;
+  border-radius: 8px; padding: 8px 10px; font-size: 0.9em; box-shadow: 0 2px 8px rgba(0,0,0,.15); }
 .cite { color: #8e1c13; font-weight: 600; white-space: nowrap; }
 #chips label { border-radius: 16px !important; }
 @media (max-width: 480px) { .gradio-container { padding: 4px !important; } }
+"""
+
+
+# Tapping a marked glossary term (phones have no hover) shows its definition in a small bubble.
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const term = event.target.closest && event.target.closest("abbr.term");
+  document.querySelectorAll(".term-pop").forEach((el) => el.remove());
+  if (!term) return;
+  const pop = document.createElement("div");
+  pop.className = "term-pop";
+  pop.textContent = term.textContent + "：" + term.getAttribute("title");
+  const box = term.getBoundingClientRect();
+  pop.style.top = (window.scrollY + box.bottom + 6) + "px";
+  pop.style.left = Math.max(8, Math.min(window.scrollX + box.left, window.innerWidth - 300)) + "px";
+  document.body.appendChild(pop);
+});
+</script>
 """
 
 

@@ -167,3 +167,19 @@ def test_study_tab_download(server, browser):
     assert "原文摘编" in page.locator("#study-view").inner_text()
     page.screenshot(path=str(SHOTS / "study.png"), full_page=False)
     page.close()
+
+
+def test_glossary_term_tap_shows_definition(server, browser):
+    url, _, _ = server
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    _ask(page, "什么是月光经济？")
+    page.wait_for_selector("#chat abbr.term", timeout=30_000)
+    term = page.locator("#chat abbr.term").first
+    assert "夜市经济" in (term.get_attribute("title") or "")
+    term.click()
+    page.wait_for_selector(".term-pop", timeout=5_000)
+    assert "夜市经济" in page.locator(".term-pop").inner_text()
+    page.screenshot(path=str(SHOTS / "mobile-term.png"), full_page=False)
+    page.close()
