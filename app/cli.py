@@ -279,7 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, func: Callable[..., int], help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(
-            name, help=help_, description=help_, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+            name,
+            allow_abbrev=False,
+            help=help_,
+            description=help_,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.set_defaults(func=func)
         _add_settings_flags(p)
