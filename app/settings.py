@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         "auto", description="auto = LLM if installed else extractive; llm = require the LLM; extractive = no LLM."
     )
     strategy: Literal["rag", "packs", "auto"] = Field(
-        "auto",
+        "packs",
         description="LLM context: rag = top passages evaluated per question; packs = precomputed state of the top "
         "article; auto = packs when one article clearly dominates retrieval (docs/performance.md).",
     )
