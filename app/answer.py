@@ -37,6 +37,7 @@ from app.text import content_tokens, normalize, sentences
 Mode = Literal["llm", "extractive", "lookup", "refusal", "invalid"]
 NO_MODEL_NOTICE = "未安装语言模型，以下为《建议》原文摘录。"
 FALLBACK_NOTICE = "模型回答未能通过原文核对，以下为《建议》原文摘录。"
+EVIDENCE_UNITS = 2  # a model answer ends with the best original sentence of each of this many top units
 PACK_DOMINANCE = 0.85  # auto strategy: use the top article's pack when the runner-up scores below this share
 RELATIVE_CONTEXT_FLOOR = 0.6  # passages scoring below this share of the best are not given to the model
 REFUSAL = "《建议》中没有提到这方面的内容，无法依据原文回答。"
@@ -547,7 +548,12 @@ class Answerer:
         # reader always sees the original text (and the top-ranked unit) whatever the model chose to cite.
         citations = list(total.citations)
         said = "".join(shown)
-        quotes = [(ref, sent) for ref, sent in self.extract(q, hits, n=2) if support(sent, said) < 0.8]
+        quotes = [
+            (ref, sent)
+            for unit in list(self.context(hits).values())[:EVIDENCE_UNITS]  # one sentence from each leading unit
+            for ref, sent in self.extract(q, [unit], n=1)
+            if support(sent, said) < 0.8
+        ]
         if quotes:
             evidence = "\n原文：" + "".join(f"\n{ref}：“{sent}”" for ref, sent in quotes)
             shown.append(evidence)
