@@ -32,7 +32,7 @@ from app.refs import Ref
 from app.retrieve import Hit, Retriever, Turn, is_followup
 from app.scope import decide_scope
 from app.settings import Settings
-from app.text import content_tokens, normalize, sentences
+from app.text import content_tokens, sentences
 
 Mode = Literal["llm", "extractive", "lookup", "refusal", "invalid"]
 NO_MODEL_NOTICE = "未安装语言模型，以下为《建议》原文摘录。"
@@ -157,25 +157,6 @@ class Answerer:
             key = PackStore.make_key(path, answerer.prompts_version, retriever.plan.sha256, settings.n_ctx)
             answerer.packs = PackStore(
                 settings.model_cache_dir / "packs", key, lambda ref: local.prefix_state(answerer.pack_prefix(ref))
-            )
-        return answerer
-        try:
-            path, name = resolve_model(settings.model, settings.model_cache_dir)
-            generator = LlamaCppGenerator(path, name, settings.n_ctx, settings.n_threads, settings.temperature)
-        except ModelError as exc:
-            if settings.mode == "llm":
-                raise
-            if log:
-                log(f"提示: {exc}\n将以原文摘录方式回答。")
-            return cls(retriever, None, settings, model_notice=NO_MODEL_NOTICE)
-        answerer = cls(retriever, generator, settings)
-        answerer.cache = AnswerCache(settings.model_cache_dir / "answers.sqlite3") if settings.answer_cache else None
-        if settings.strategy != "rag":
-            key = PackStore.make_key(path, answerer.prompts_version, retriever.plan.sha256, settings.n_ctx)
-            answerer.packs = PackStore(
-                settings.model_cache_dir / "packs",
-                key,
-                lambda ref: generator.prefix_state(answerer.pack_prefix(ref)),
             )
         return answerer
 
@@ -579,11 +560,3 @@ class Answerer:
         from app.refs import find_refs
 
         return {m.ref: self.plan.exists(m.ref) for m in find_refs(sentence)}
-
-
-def relevance(sentence: str, source: str) -> float:
-    return support(sentence, source)
-
-
-def key_fact_found(answer: str, fact: str) -> bool:
-    return bool(fact) and normalize(fact) in normalize(answer)

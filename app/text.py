@@ -41,20 +41,9 @@ def tokens(text: str, query: bool = False) -> list[str]:
     return out
 
 
-def bigram_set(text: str) -> set[str]:
-    return set(tokens(text))
-
-
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of ``text`` (each keeps its end punctuation)."""
     return [(m.start(), m.end()) for m in _SENT.finditer(text) if m.group().strip()]
-
-
-def cjk_ratio(text: str) -> float:
-    letters = [c for c in text if c.isalnum()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if "\u3400" <= c <= "\ufaff") / len(letters)
 
 
 def content_tokens(text: str) -> list[str]:
