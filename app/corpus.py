@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from app.refs import Ref, cn_numeral
@@ -99,6 +100,11 @@ class Plan:
     articles: tuple[Article, ...]
     glossary: tuple[GlossaryTerm, ...]
     sha256: str
+
+    @cached_property
+    def body(self) -> str:
+        """Preamble and all articles as one string (computed once)."""
+        return self.preamble + "".join(a.text for a in self.articles)
 
     def article(self, number: int) -> Article | None:
         return self.articles[number - 1] if 0 < number <= len(self.articles) else None

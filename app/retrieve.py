@@ -143,10 +143,11 @@ class Retriever:
         self.dense_weight = dense_weight
         self.chunks: tuple[Chunk, ...] = index.chunks
         self._bm25 = bm25s.BM25()
-        self._bm25.index([tokens(c.embed_text) for c in self.chunks], show_progress=False)
+        chunk_tokens = [tokens(c.embed_text) for c in self.chunks]
+        self._bm25.index(chunk_tokens, show_progress=False)
         self._df: dict[str, int] = {}
-        for c in self.chunks:
-            for t in set(tokens(c.embed_text)):
+        for toks in chunk_tokens:
+            for t in set(toks):
                 self._df[t] = self._df.get(t, 0) + 1
         self._vocab = set(self._df)
         aliases = [(_term_key(g.term), g.ref) for g in plan.glossary]

@@ -70,8 +70,7 @@ def decide_scope(question: str, plan: Plan, named_units: bool) -> Scope:
         return Scope(True, "reference")
     if _OTHER_REGION.search(q) and "华容" not in q:
         return Scope(False, "other_region")
-    corpus_text = plan.preamble + "".join(a.text for a in plan.articles)
     for year in _YEAR.findall(q):
-        if year not in corpus_text:
+        if year not in plan.body:
             return Scope(False, "year_not_in_plan")
     return Scope(True, "ok")

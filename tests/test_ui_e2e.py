@@ -77,6 +77,13 @@ def browser():
         b.close()
 
 
+def _open(browser, url: str, width: int = 1280, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=30_000)
+    return page
+
+
 def _ask(page, question: str) -> None:
     page.fill("#question textarea", question)
     page.click("#send")
@@ -86,9 +93,7 @@ def _ask(page, question: str) -> None:
 def test_ask_stream_cite_click(server, browser, name, width, height):
     url, gate, _ = server
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url)
-    page.wait_for_selector("#question textarea", timeout=30_000)
+    page = _open(browser, url, width, height)
     _ask(page, "规划里对养老有什么安排？")
     page.wait_for_selector("#side .hit", timeout=20_000)  # original excerpts before the answer completes
     page.wait_for_selector("#chips input", timeout=60_000)
@@ -107,9 +112,7 @@ def test_ask_stream_cite_click(server, browser, name, width, height):
 
 def test_feedback_is_stored(server, browser):
     url, _, store = server
-    page = browser.new_page()
-    page.goto(url)
-    page.wait_for_selector("#question textarea")
+    page = _open(browser, url)
     _ask(page, "第8条讲什么？")
     page.wait_for_selector("#chips input", timeout=30_000)
     page.get_by_text("对最新回答的评价").click()
@@ -123,8 +126,7 @@ def test_feedback_is_stored(server, browser):
 
 def test_browse_plan_and_glossary(server, browser):
     url, _, _ = server
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url)
+    page = _open(browser, url)
     page.get_by_role("tab", name="原文").click()
     page.wait_for_selector("#plan #a39")
     page.fill("#find textarea, #find input", "三江港")
@@ -139,10 +141,7 @@ def test_browse_plan_and_glossary(server, browser):
 
 def test_queue_full_message(server, browser):
     url, _, _ = server
-    first, second = browser.new_page(), browser.new_page()
-    for p in (first, second):
-        p.goto(url)
-        p.wait_for_selector("#question textarea")
+    first, second = _open(browser, url), _open(browser, url)
     _ask(first, "规划里对养老有什么安排？")
     first.wait_for_selector("#side .hit", timeout=20_000)
     time.sleep(0.5)
@@ -157,8 +156,7 @@ def test_queue_full_message(server, browser):
 
 def test_study_tab_download(server, browser):
     url, _, _ = server
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url)
+    page = _open(browser, url)
     page.get_by_role("tab", name="学习材料").click()
     page.fill("#study-scope textarea, #study-scope input", "7-11")
     page.click("#study-go")
@@ -171,9 +169,7 @@ def test_study_tab_download(server, browser):
 
 def test_glossary_term_tap_shows_definition(server, browser):
     url, _, _ = server
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.goto(url)
-    page.wait_for_selector("#question textarea")
+    page = _open(browser, url, 390, 844)
     _ask(page, "什么是月光经济？")
     page.wait_for_selector("#chat abbr.term", timeout=30_000)
     term = page.locator("#chat abbr.term").first
