@@ -261,7 +261,7 @@ class Answerer:
             "total_ms": timer.marks["total_ms"],
             "generated_tokens": tokens,
         }
-        model = self.model_name if mode == "llm" else ("extractive" if mode != "llm" else self.model_name)
+        model = self.model_name if mode == "llm" else "extractive"
         return Answer(
             q,
             text,
