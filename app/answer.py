@@ -30,7 +30,7 @@ from app.packs import PackStore
 from app.prompts import prompts_version, render
 from app.refs import Ref
 from app.retrieve import Hit, Retriever, Turn, is_followup
-from app.scope import decide_scope
+from app.scope import FigureKind, asks_for_figure, decide_scope, figure_topic
 from app.settings import Settings
 from app.text import content_tokens, sentences
 
@@ -41,6 +41,22 @@ EVIDENCE_UNITS = 2  # a model answer ends with the best original sentence of eac
 PACK_DOMINANCE = 0.85  # auto strategy: use the top article's pack when the runner-up scores below this share
 RELATIVE_CONTEXT_FLOOR = 0.6  # passages scoring below this share of the best are not given to the model
 REFUSAL = "《建议》中没有提到这方面的内容，无法依据原文回答。"
+NO_FIGURE = "《建议》没有给出这方面的具体{what}。原文中最接近的表述是："
+# Amounts as the plan writes them, by the kind of question: "5%", "百亿元", "18家", "八大产业", "15分钟".
+# Years and "11号线" are not amounts; "力争翻番" answers no question about a yearly percentage.
+_NUM = r"[\d一二三四五六七八九十百千两]"
+_FIGURE: dict[FigureKind, re.Pattern[str]] = {
+    "percent": re.compile(r"\d+(?:\.\d+)?\s*%|百分之" + _NUM + r"|个百分点"),
+    "money": re.compile(_NUM + r"+(?:\.\d+)?\s*(?:亿|万|千)?元|" + _NUM + r"+(?:亿|万)"),
+    "date": re.compile(r"(?:19|20)\d{2}年|二〇[〇一二三四五六七八九]{2}年|\d{1,2}月|年底|年内|年前"),
+    "count": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:%|亿|万|元|家|个|公里|千米|米|平方|亩|吨|人|户|所|座|条|张|辆|小时|分钟|强|级)|"
+        r"[一二三四五六七八九十百千两]+(?:亿|万)|百分之|[一二三四五六七八九十两]+(?:大|个|项|类|座|所|家|条)"
+    ),
+}
+MIN_QUOTE_CHARS = 10  # "具体目标是:" is a lead-in, not a statement worth quoting
+FIGURE_TOPIC_MIN = 0.3  # share of the question's topic words the closest sentence must hold
+FIGURE_CLOSE = 0.5  # sentences within this ratio of the best are searched for the amount too
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,9 @@ class Answerer:
         elif named and hits[0].via != "ranked":
             yield "route", "lookup"
             yield from self._lookup(q, hits, timer)
+        elif (kind := asks_for_figure(q)) and (closest := self._figure_missing(q, hits, kind)) is not None:
+            yield "route", "refusal"
+            yield from self._no_figure(q, hits, timer, closest, kind)
         elif self.generator is None:
             yield "route", "extractive"
             yield from self._extractive(q, hits, timer, self.model_notice)
@@ -292,6 +311,56 @@ class Answerer:
         timer.mark("first_token_ms")
         yield "text", text
         yield "done", self._finish(q, text, hits, timer, "refusal", refused=True, reason=reason)
+
+    def _figure_missing(self, q: str, hits: Sequence[Hit], kind: FigureKind) -> tuple[Ref, str] | None:
+        """For a question after an amount: the closest sentence, when no sentence close to it holds one.
+
+        Sentences are ranked by the IDF-weighted share of the question's topic words they contain (what
+        the amount is of: "地区生产总值", "高新技术企业"), not its amount words; ties go to the article
+        retrieval ranked higher.
+        """
+        topic = figure_topic(q)
+        wanted = set(content_tokens(topic)) | set(self.retriever.expand(topic))
+        weight = {t: self.retriever.idf(t) for t in wanted}
+        total = sum(weight.values())
+        if not total:
+            return None
+        # The whole plan is searched, not only the retrieved articles: "no figure is given" is a claim
+        # about the plan, and retrieval can miss the article that has it.
+        order = {h.ref: i for i, h in enumerate(hits)}
+        scored: list[tuple[float, int, Ref, str]] = []
+        for article in self.plan.articles:
+            text = article.text
+            for start, end in sentences(text):
+                sent = text[start:end].strip()
+                if len(sent) < MIN_QUOTE_CHARS:
+                    continue
+                share = sum(weight[t] for t in set(content_tokens(sent)) & wanted) / total
+                scored.append((share, order.get(article.ref, len(order)), article.ref, sent))
+        ranked = [(share, ref, sent) for share, _, ref, sent in sorted(scored, key=lambda t: (-t[0], t[1]))]
+        if not ranked or ranked[0][0] < FIGURE_TOPIC_MIN:
+            return None  # nothing clearly about the question's topic: let the normal answer path handle it
+        # Every sentence about as close as the best one may hold the amount, not only the first three.
+        close = [t for i, t in enumerate(ranked) if i < 3 or t[0] >= FIGURE_CLOSE * ranked[0][0]]
+        if any(_FIGURE[kind].search(sent) for _, _, sent in close):
+            return None
+        # Quote from the articles retrieval put first (it judges the topic better than word overlap).
+        leading = [h.ref for h in hits if h.kind == "article"][: self.settings.context_units]
+        quote = next(((ref, sent) for _, ref, sent in ranked if ref in leading), None)
+        return quote or (ranked[0][1], ranked[0][2])
+
+    def _no_figure(
+        self, q: str, hits: Sequence[Hit], timer: _Timer, closest: tuple[Ref, str], kind: FigureKind
+    ) -> Iterator[Event]:
+        """Say that the plan gives no figure, and quote what it does say (verbatim, cited)."""
+        ref, sentence = closest
+        text = NO_FIGURE.format(what="时间" if kind == "date" else "数字") + f"“{sentence}”[{ref}]"
+        timer.mark("first_token_ms")
+        yield "text", text
+        yield (
+            "done",
+            self._finish(q, text, hits, timer, "refusal", refused=True, citations=(ref,), reason="figure_not_given"),
+        )
 
     def _lookup(self, q: str, hits: Sequence[Hit], timer: _Timer) -> Iterator[Event]:
         named = [h for h in hits if h.via != "ranked"]
@@ -466,6 +535,7 @@ class Answerer:
             msgs = self._fit(q, context, history)
         sources = {ref: self.plan.unit_text(ref) if ref.kind == "glossary" else h.text for ref, h in context.items()}
         exists = {ref: True for ref in sources}
+        instructions = msgs[0]["content"] if msgs and msgs[0]["role"] == "system" else ""
         total = Verification()
         raw, emitted, n_tokens = "", 0, 0
 
@@ -474,7 +544,7 @@ class Answerer:
         shown: list[str] = []
 
         def check(sentence: str) -> Iterator[Event]:
-            v = verify(sentence, sources, exists={**exists, **self._existence(sentence)})
+            v = verify(sentence, sources, exists={**exists, **self._existence(sentence)}, instructions=instructions)
             if wanted:  # supported but off the question (the model parroting a passage): not shown
                 v.sentences = [
                     s

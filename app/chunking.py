@@ -5,6 +5,11 @@ or a part preamble.  Articles are split with langchain's recursive splitter on
 Chinese sentence and clause separators; each chunk records its character offsets
 into the unit text and the heading it is embedded with ("第8条 大力发展数字经济：…").
 
+``sentence_chunks`` gives a second, finer view of the articles — one piece per
+sentence (。！？；), embedded with the same heading — so that a question about one
+concrete measure can match the sentence that states it rather than a 300-character
+mix of measures (see docs/retrieval.md for what it changed).
+
 It does not embed or rank; see ``app.index`` and ``app.retrieve``.
 """
 
@@ -16,10 +21,13 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from app.corpus import Plan
 from app.refs import Kind, Ref
+from app.text import sentences
 
 # Strongest boundary first; the source mixes full-width and ASCII punctuation.
 SEPARATORS = ["\n", "。", "！", "？", "!", "?", "；", ";", "，", ",", "、", ""]
 CHUNKER_VERSION = 1
+SENTENCE_VERSION = 1  # bump when the sentence split (here or in app.text.sentences) changes
+MIN_SENTENCE_CHARS = 4  # shorter pieces (stray punctuation, "等。") carry no topic
 
 
 @dataclass(frozen=True)
@@ -107,4 +115,20 @@ def chunk_plan(plan: Plan, size: int, overlap: int) -> list[Chunk]:
                 add("article", a.number, a.part, a.title, piece, start)
     for g in plan.glossary:
         add("glossary", g.number, 0, g.term, g.text, 0)
+    return out
+
+
+def sentence_chunks(plan: Plan) -> list[Chunk]:
+    """One chunk per sentence of every article, in document order (ids restart at 0).
+
+    Glossary terms and part preambles are left out: a term is already one short chunk,
+    and preambles are only returned when asked for by reference.
+    """
+    out: list[Chunk] = []
+    for a in plan.articles:
+        for start, end in sentences(a.text):
+            piece = a.text[start:end]
+            if len(piece.strip()) < MIN_SENTENCE_CHARS:
+                continue
+            out.append(Chunk(len(out), "article", a.number, a.part, a.title, piece, start, end))
     return out

@@ -161,8 +161,14 @@ def strip_markers(sentence: str) -> str:
     return s.strip()
 
 
-def verify(answer: str, context: Mapping[Ref, str], exists: Mapping[Ref, bool] | None = None) -> Verification:
-    """Check an answer against ``context`` (ref → passage text the model was given)."""
+def verify(
+    answer: str, context: Mapping[Ref, str], exists: Mapping[Ref, bool] | None = None, instructions: str = ""
+) -> Verification:
+    """Check an answer against ``context`` (ref → passage text the model was given).
+
+    ``instructions`` is the system prompt: a sentence repeated from it (and not from the
+    plan) is the model echoing its prompt and is dropped, like an echoed passage heading.
+    """
     result = Verification()
     for raw in split_sentences(answer):
         cited: list[Ref] = []
@@ -179,6 +185,8 @@ def verify(answer: str, context: Mapping[Ref, str], exists: Mapping[Ref, bool] |
         if not re.sub(r"[\s。，,；;：:!！?？]", "", text):
             continue
         if any(p in text for p in _ECHO):  # the model echoing its prompt: never shown, not a claim
+            continue
+        if instructions and text in instructions and not any(text in src for src in context.values()):
             continue
         if any(text.startswith(p) for p in _NO_INFO) and len(content_bigrams(text)) <= 8:
             result.sentences.append(CheckedSentence(text, (), 1.0, not cited, "meta"))

@@ -7,9 +7,11 @@ Order of evidence:
 1. exact references in the question ("第8条", "第二部分", "名词解释第5条", "Article 8")
    put those units first (a part brings its articles after it);
 2. a glossary term named in a definitional question ("什么是月光经济?") comes first;
-3. everything else is ranked by a weighted sum of min-max-normalised dense cosine and
-   BM25 (CJK bigrams) chunk scores, aggregated per unit by maximum.  Fusion weights
-   were chosen on ``tests/data/gold.jsonl`` (see docs/retrieval.md).
+3. everything else is ranked by a weighted sum of three min-max-normalised views:
+   dense cosine of the chunk, BM25 (CJK bigrams) of the chunk, and dense cosine of the
+   unit's best-matching single sentence (articles only); a unit scores as its best
+   chunk.  Weights were measured on ``tests/data/gold.jsonl`` and checked on the
+   held-out set (see docs/retrieval.md).
 
 Follow-up questions ("那段店镇呢?") are searched together with the previous user turn.
 This module does not decide whether a question is in scope (``app.scope``) or answer.
@@ -101,6 +103,18 @@ def _term_key(term: str) -> str:
     return normalize(re.sub(r"[“”\"'‘’]", "", term))
 
 
+def _minmax(x: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1] over the finite entries (NaN stays NaN)."""
+    lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
+    return (x - lo) / ((hi - lo) or 1.0)
+
+
+def _scale(x: np.ndarray) -> np.ndarray:
+    """Divide by the maximum (BM25 is 0 for no match; keep 0 as 0)."""
+    top = float(x.max())
+    return x / top if top > 0 else x
+
+
 def is_followup(question: str) -> bool:
     """Does the question lean on the previous turn ("那段店镇呢?", "怎么推进它")?"""
     q = normalize(question).strip()
@@ -120,7 +134,8 @@ def load_expansions(path: Path = DEFAULT_EXPANSIONS) -> list[tuple[re.Pattern[st
             continue
         trigger, _, words = line.partition("\t")
         trigger = normalize(trigger.strip())
-        pattern = rf"\b{re.escape(trigger)}\b" if trigger.isascii() else re.escape(trigger)
+        # English words match whole words, also when glued to Chinese ("华容gdp每年").
+        pattern = rf"(?<![a-z0-9]){re.escape(trigger)}(?![a-z0-9])" if trigger.isascii() else re.escape(trigger)
         out.append((re.compile(pattern), words.split()))
     return out
 
@@ -134,6 +149,7 @@ class Retriever:
         index: Index,
         embedder: Embedder,
         dense_weight: float = 0.6,
+        sentence_weight: float = 0.2,
         expansions: list[tuple[re.Pattern[str], list[str]]] | None = None,
     ) -> None:
         self.plan = plan
@@ -141,7 +157,14 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.dense_weight = dense_weight
+        self.sentence_weight = sentence_weight
         self.chunks: tuple[Chunk, ...] = index.chunks
+        # Sentence view: unit of each sentence, and each chunk's position in the unit list.
+        units = sorted({s.ref for s in index.sentences}, key=lambda r: (r.kind, r.number))
+        slot = {ref: i for i, ref in enumerate(units)}
+        self._sentence_unit = np.array([slot[s.ref] for s in index.sentences], dtype=np.int64)
+        self._chunk_slot = np.array([slot.get(c.ref, -1) for c in self.chunks], dtype=np.int64)
+        self._n_units = len(units)
         self._bm25 = bm25s.BM25()
         chunk_tokens = [tokens(c.embed_text) for c in self.chunks]
         self._bm25.index(chunk_tokens, show_progress=False)
@@ -156,11 +179,21 @@ class Retriever:
 
     # -- scoring -----------------------------------------------------------------
     def dense_scores(self, text: str) -> np.ndarray:
-        q = self.embedder.embed_queries([text])
+        return self._dense(self.embedder.embed_queries([text]))[0]
+
+    def _dense(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of every chunk, and of every chunk's unit by its best sentence (NaN: no sentences)."""
         scores, ids = self.index.vectors.search(q, len(self.chunks))
-        out = np.zeros(len(self.chunks), dtype=np.float32)
-        out[ids[0]] = scores[0]
-        return out
+        chunk = np.zeros(len(self.chunks), dtype=np.float32)
+        chunk[ids[0]] = scores[0]
+        unit_best = np.full(self._n_units, -np.inf, dtype=np.float32)
+        if self._n_units:
+            s_scores, s_ids = self.index.sentence_vectors.search(q, len(self._sentence_unit))
+            np.maximum.at(unit_best, self._sentence_unit[s_ids[0]], s_scores[0])
+        by_chunk = np.full(len(self.chunks), np.nan, dtype=np.float32)
+        has = self._chunk_slot >= 0
+        by_chunk[has] = unit_best[self._chunk_slot[has]]
+        return chunk, by_chunk
 
     def idf(self, token: str) -> float:
         """Inverse chunk frequency of a lexical token (0 for tokens the plan never uses)."""
@@ -189,13 +222,15 @@ class Retriever:
         return fused, dense, lexical
 
     def _fuse(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        dense = self.dense_scores(text)
+        dense, sentence = self._dense(self.embedder.embed_queries([text]))
         lexical = self.lexical_scores(tokens(text, query=True) + self.expand(text))
-        span = float(dense.max() - dense.min()) or 1.0
-        d = (dense - dense.min()) / span
-        top = float(lexical.max())
-        lx = lexical / top if top > 0 else lexical
-        return self.dense_weight * d + (1.0 - self.dense_weight) * lx, dense, lexical
+        fused = self.dense_weight * _minmax(dense) + (1.0 - self.dense_weight) * _scale(lexical)
+        if self.sentence_weight and not np.isnan(sentence).all():
+            # Units without a sentence view (glossary, parts) get nothing from it.  Rescaled so that
+            # scores stay in [0, 1]: callers compare them with relative thresholds.
+            view = np.nan_to_num(_minmax(sentence), nan=0.0)
+            fused = (fused + self.sentence_weight * view) / (1.0 + self.sentence_weight)
+        return fused, dense, lexical
 
     # -- references ----------------------------------------------------------------
     def referenced(self, question: str) -> list[Ref]:
@@ -266,4 +301,4 @@ def open_retriever(settings: Settings, log: Callable[[str], None] | None = None)
     plan = load_plan(settings.corpus_path)
     embedder = make_embedder(settings)
     index = load_index(plan, embedder, settings, log)
-    return Retriever(plan, index, embedder, settings.dense_weight)
+    return Retriever(plan, index, embedder, settings.dense_weight, settings.sentence_weight)

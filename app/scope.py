@@ -8,6 +8,12 @@ mentions — or when it tries to change the assistant's instructions.  Questions
 name an article or glossary term are always in scope.  Everything else goes on to
 retrieval-grounded answering, where unsupported sentences are dropped.
 
+``asks_for_figure`` spots questions after an amount or a date ("增长百分之几", "投资多少亿",
+"哪一年通车", "how much"):
+the plan states very few figures, so ``app.answer`` checks whether the closest
+sentences hold one and otherwise says plainly that no figure is given, instead of
+letting a quote stand in for a number.
+
 This module only classifies; ``app.answer`` writes the refusal.
 """
 
@@ -15,9 +21,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from app.corpus import Plan
 from app.text import normalize
+
+FigureKind = Literal["percent", "money", "count", "date"]
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -52,6 +61,40 @@ _OTHER_REGION = re.compile(
     r"梁子湖|鄂城|东湖高新|长沙|南京|杭州|全国|中国)(?:市|省|区|县)"
 )
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+# What kind of amount a question asks for; checked in this order.
+_ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
+    (
+        "percent",
+        re.compile(
+            r"百分之几|百分之多少|几个百分点|多少个百分点|(?:增长率|增速|比例|占比|比重)(?:是|有|能到|要到|达到)?多少|"
+            r"\bwhat (?:percentage|percent)\b|\bgrowth rate\b|\bhow many percent"
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"(?:投资|投入|花|拨|补贴|补助|奖励|造价|预算|经费)(?:了|费|款)?(?:是|有|要|需要)?多少|多少(?:亿|万|元|钱|块|资金)|"
+            r"几(?:亿|千万|百万|十万|万)|\bhow much (?:money|funding|investment)\b|"
+            r"\bhow much\b(?= (?:will|does|did|would|is)\b.{0,60}\bcost)|\bwhat(?:'s| is) the budget\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"哪一年|哪年|几几年|哪个月|几月份|具体(?:的|什么)?(?:时间|日期|年份)|"
+            r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式)?(?:通车|建成|完工|开通|竣工|投用|投入使用|开工|开业|运营|建好|修好|落地)|"
+            r"\bwhat year\b|\bwhich year\b|\bwhen will\b(?=.*\b(?:open|opens|finished|completed|built|ready|start|done)\b)"
+        ),
+    ),
+    (
+        "count",
+        re.compile(
+            r"多少(?:公里|千米|米|平方|亩|吨|人|户|套|家|所|座|条|张|辆|床|个|项)|"
+            r"(?:达到|突破|增长|增加|提高|提升|减少|下降|有)(?:了|到)?多少|具体(?:数字|数额|金额|指标|数据|数量|额度)|"
+            r"\bhow many\b"
+        ),
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -74,3 +117,26 @@ def decide_scope(question: str, plan: Plan, named_units: bool) -> Scope:
         if year not in plan.body:
             return Scope(False, "year_not_in_plan")
     return Scope(True, "ok")
+
+
+def asks_for_figure(question: str) -> FigureKind | None:
+    """The kind of figure the question asks for (a percentage, a sum, a count, a date), if any."""
+    q = normalize(question)
+    return next((kind for kind, pattern in _ASKS if pattern.search(q)), None)
+
+
+_AMOUNT_WORDS = re.compile(
+    r"[几多]少|[一二三四五六七八九十百千万亿几]*[亿万]元?|[百千]?元|百分之?|百分点|%|percent(?:age)?"
+)
+
+
+def figure_topic(question: str) -> str:
+    """The question without its asking-for-an-amount words: what the amount is *of*.
+
+    "三江港物流园要投资多少亿元" → "三江港物流园要", so that a sentence about some other sum of
+    money ("地区生产总值突破百亿元") does not look relevant just for sharing "亿元".
+    """
+    q = normalize(question)
+    for _, pattern in _ASKS:
+        q = pattern.sub(" ", q)
+    return _AMOUNT_WORDS.sub(" ", q)

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Units returned by search.")
     dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Weight of dense vs. lexical scores in fusion.")
+    sentence_weight: float = Field(
+        0.2, ge=0.0, le=1.0, description="Extra weight of an article's best single sentence (dense) in fusion."
+    )
 
     model: str = Field(
         "default",

@@ -11,9 +11,9 @@ from app.text import tokens
 
 
 class HashEmbedder:
-    """Bag-of-bigrams hashed into 64 dimensions: deterministic, fast, roughly lexical."""
+    """Bag-of-bigrams hashed into 256 dimensions: deterministic, fast, roughly lexical."""
 
-    dim = 64
+    dim = 256
 
     def __init__(self, tag: str = "hash") -> None:
         self.tag = tag

@@ -99,3 +99,53 @@ def test_json_contract_shape(make):
     assert {"question", "answer", "refused", "citations", "removed_citations", "hits", "timings", "model"} <= set(d)
     assert {"retrieve_ms", "first_token_ms", "total_ms", "generated_tokens"} <= set(d["timings"])
     assert d["citations"][0] == {"ref": "第13条", "kind": "article", "number": 13}
+
+
+@pytest.mark.parametrize(
+    ("q", "kind"),
+    [
+        ("十四五期间华容GDP每年具体要增长百分之几？", "percent"),
+        ("地铁延伸到华容要投资多少亿", "money"),
+        ("how much will the new logistics park cost?", "money"),
+        ("高新技术企业达到多少家", "count"),
+        ("How many towns are there?", "count"),
+        ("武汉地铁11号线什么时候通车", "date"),
+        ("when will the metro line to huarong open?", "date"),
+        ("我家楼下那条沟啥时候能弄干净", None),
+        ("三江港要建设哪些物流项目?", None),
+        ("八大产业是哪些", None),
+        ("华容十四五要打造哪三个示范区?", None),
+    ],
+)
+def test_questions_after_an_amount_are_recognised(q, kind):
+    from app.scope import asks_for_figure
+
+    assert asks_for_figure(q) == kind
+
+
+def _hit(plan, n):
+    from app.retrieve import Hit
+
+    a = next(a for a in plan.articles if a.number == n)
+    return Hit(a.ref, a.part, a.title, a.text[:200], 0.9)
+
+
+def test_no_figure_in_the_plan_is_said_plainly_with_the_closest_quote(make, plan, monkeypatch):
+    a, gen = make("地区生产总值每年增长8%。[第5条]")
+    hits = [_hit(plan, 5), _hit(plan, 2), _hit(plan, 39)]
+    monkeypatch.setattr(a.retriever, "search", lambda q, k, history=(): hits)
+    ans = a.answer("十四五期间华容GDP每年具体要增长百分之几？")
+    assert ans.refused and ans.mode == "refusal" and ans.scope_reason == "figure_not_given"
+    assert ans.answer.startswith("《建议》没有给出这方面的具体数字")
+    quote = ans.answer.split("“", 1)[1].rsplit("”", 1)[0]
+    assert quote in plan.unit_text(Ref("article", 5)) and "年均增速" in quote
+    assert ans.citations == (Ref("article", 5),) and "8%" not in ans.answer and not gen.prompts
+
+
+def test_a_figure_the_plan_does_give_is_answered(make, plan, monkeypatch):
+    a, _ = make(mode="extractive")
+    hits = [_hit(plan, 1), _hit(plan, 5)]
+    monkeypatch.setattr(a.retriever, "search", lambda q, k, history=(): hits)
+    for q in ("十三五时期华容地区生产总值和财政收入分别突破了多少", "华容高新技术企业达到多少家"):
+        ans = a.answer(q)
+        assert not ans.refused and Ref("article", 1) in ans.citations, q

@@ -62,3 +62,12 @@ def test_blended_list_item_is_removed():
     assert v.kept and "冷链物流基地二期" not in v.render() and "华中商品车枢纽中心" in v.render()
     v = verify("三江港要建设迪士尼乐园、环球影城、冷链物流基地二期、华中商品车枢纽中心。[第13条]", {A13: src})
     assert not v.kept
+
+
+def test_echoed_system_prompt_lines_are_dropped():
+    ctx = {Ref("article", 13): "建立综合物流枢纽产业体系。加快三江港铁路物流基地二期建设。"}
+    system = "你是助手。\n规则：\n1. 只使用原文片段回答。"
+    v = verify("规则：\n加快三江港铁路物流基地二期建设。[第13条]", ctx, instructions=system)
+    assert [s.text for s in v.kept] == ["加快三江港铁路物流基地二期建设。"]
+    # the same lead-in without the instructions is an ordinary lead-in
+    assert verify("规则：\n加快三江港铁路物流基地二期建设。[第13条]", ctx).kept[0].reason == "lead"

@@ -44,3 +44,20 @@ def test_search_json_contract(capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["query"] == "三江港要建设哪些物流项目?" and len(d["hits"]) == 2
     assert d["hits"][0]["ref"] == "第13条" and d["hits"][0]["kind"] == "article" and d["hits"][0]["number"] == 13
+
+
+def test_real_figure_questions(retriever):
+    """A figure the plan gives is quoted; one it does not give is said to be missing, with the closest text."""
+    from app.answer import Answerer
+
+    a = Answerer(retriever, None, Settings(auto_rebuild=False, mode="extractive"))
+    given = a.answer("十三五时期华容地区生产总值和财政收入分别突破了多少")
+    assert not given.refused and "百亿元" in given.answer
+    missing = a.answer("十四五期间华容GDP每年具体要增长百分之几？")
+    assert missing.refused and missing.scope_reason == "figure_not_given"
+    assert Ref("article", 5) in missing.citations and "年均增速" in missing.answer
+    when = a.answer("武汉地铁11号线延伸到华容哪一年通车？")
+    assert when.refused and when.answer.startswith("《建议》没有给出这方面的具体时间")
+    assert "11号线" in when.answer and Ref("article", 12) in when.citations
+    assert a.answer("华容哪一年能基本实现现代化").refused is False  # 第6条: 展望2035年
+    assert a.answer("三江港要建设哪些物流项目?").refused is False

@@ -47,3 +47,45 @@ def test_followup_uses_history(fake_retriever):
 def test_english_expansion(fake_retriever):
     toks = fake_retriever.expand("Which schools will be built near the airport?")
     assert "教育" in toks and "机场" in toks
+
+
+def test_sentence_view_is_each_units_best_sentence(fake_retriever):
+    import numpy as np
+
+    r = fake_retriever
+    q = r.embedder.embed_queries(["农民工工资 劳动监察"])
+    chunk, by_unit = r._dense(q)
+    sent_vecs = r.index.sentence_vectors.reconstruct_n(0, r.index.sentence_vectors.ntotal)
+    cos = sent_vecs @ q[0]
+    for c, got in zip(r.chunks, by_unit, strict=True):
+        mine = [cos[s.id] for s in r.index.sentences if s.ref == c.ref]
+        if c.kind == "article":
+            assert np.isclose(got, max(mine), atol=1e-5)
+        else:  # glossary terms and parts have no sentence view
+            assert not mine and np.isnan(got)
+    assert np.isclose(chunk.max(), float((r.index.vectors.reconstruct_n(0, len(r.chunks)) @ q[0]).max()), atol=1e-5)
+
+
+def test_sentence_view_lifts_the_article_stating_the_measure(plan, fake_retriever):
+    """One sentence buried in a long article is enough to rank it, with the view on."""
+    from app.retrieve import Retriever
+
+    on = Retriever(plan, fake_retriever.index, fake_retriever.embedder, dense_weight=1.0, sentence_weight=1.0)
+    off = Retriever(plan, fake_retriever.index, fake_retriever.embedder, dense_weight=1.0, sentence_weight=0.0)
+    sentence = next(s for s in fake_retriever.index.sentences if s.number == 33 and "舌尖上的安全" in s.text)
+    q = sentence.text
+    assert on.search(q, k=1)[0].ref == Ref("article", 33)
+    fused_on, _, _ = on.chunk_scores(q)
+    fused_off, _, _ = off.chunk_scores(q)
+    a33 = [i for i, c in enumerate(on.chunks) if c.ref == Ref("article", 33)]
+    others = [i for i, c in enumerate(on.chunks) if c.ref != Ref("article", 33) and c.kind == "article"]
+    margin_on = max(fused_on[a33]) - max(fused_on[others])
+    margin_off = max(fused_off[a33]) - max(fused_off[others])
+    assert margin_on > margin_off
+
+
+def test_fused_scores_stay_in_unit_range(fake_retriever):
+    """Callers use relative thresholds on scores (context floor, pack dominance): no clipping at 1."""
+    for q in ("三江港要建设哪些物流项目?", "看病方便吗", "What about the airport?"):
+        fused, _, _ = fake_retriever.chunk_scores(q)
+        assert fused.min() >= 0.0 and fused.max() <= 1.0 + 1e-6
