@@ -82,7 +82,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
         "date",
         re.compile(
             r"哪一年|哪年|几几年|哪个月|几月份|具体(?:的|什么)?(?:时间|日期|年份)|"
-            r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式)?(?:通车|建成|完工|开通|竣工|投用|投入使用|开工|开业|运营|建好|修好|落地)|"
+            r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式|开始)?(?:通|建|修|完工|开工|开业|开通|竣工|投用|投入|运营|落地|动工|完成|实现)|"
             r"\bwhat year\b|\bwhich year\b|\bwhen will\b(?=.*\b(?:open|opens|finished|completed|built|ready|start|done)\b)"
         ),
     ),

@@ -110,6 +110,7 @@ def test_json_contract_shape(make):
         ("高新技术企业达到多少家", "count"),
         ("How many towns are there?", "count"),
         ("武汉地铁11号线什么时候通车", "date"),
+        ("地铁什么时候通到华容？", "date"),
         ("when will the metro line to huarong open?", "date"),
         ("我家楼下那条沟啥时候能弄干净", None),
         ("三江港要建设哪些物流项目?", None),
