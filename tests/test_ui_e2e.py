@@ -110,6 +110,21 @@ def test_ask_stream_cite_click(server, browser, name, width, height):
     assert gate.max_inside == 1
 
 
+def test_missing_figure_is_said_plainly(server, browser):
+    """A date the plan does not give: said so, closest sentence quoted, its article one tap away."""
+    url, _, _ = server
+    page = _open(browser, url, 390, 844)
+    _ask(page, "武汉地铁11号线什么时候通到华容？")
+    page.wait_for_selector("#chips input", timeout=30_000)
+    bubble = page.locator("#chat .message").last.inner_text()
+    assert bubble.startswith("《建议》没有给出这方面的具体时间") and "积极承接武汉地铁11号线延伸工程" in bubble
+    page.locator("#chips label").first.click()
+    page.wait_for_selector("#side .article mark", timeout=10_000)
+    assert "第12条" in page.locator("#side").inner_text()
+    page.screenshot(path=str(SHOTS / "mobile-no-figure.png"), full_page=True)
+    page.close()
+
+
 def test_feedback_is_stored(server, browser):
     url, _, store = server
     page = _open(browser, url)
