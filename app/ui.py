@@ -61,6 +61,8 @@ abbr.term { text-decoration: underline dotted #8e1c13; cursor: help; }
 .cite { color: #8e1c13; font-weight: 600; white-space: nowrap; }
 #chips label { border-radius: 16px !important; }
 @media (max-width: 480px) { .gradio-container { padding: 4px !important; } }
+/* The chat's floating label and its delete/copy buttons sit over the first message: start messages below them. */
+#chat > .wrapper { padding-top: 40px; }
 """
 
 
