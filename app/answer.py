@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 from app.answer_cache import AnswerCache, question_key
@@ -312,41 +313,45 @@ class Answerer:
         yield "text", text
         yield "done", self._finish(q, text, hits, timer, "refusal", refused=True, reason=reason)
 
+    def _overlap(self, text: str) -> Callable[[set[str]], float]:
+        """Scorer: the IDF-weighted share of ``text``'s words (and their plan-word expansions) a sentence holds."""
+        weight = {t: self.retriever.idf(t) for t in set(content_tokens(text)) | set(self.retriever.expand(text))}
+        total = sum(weight.values())
+        return lambda words: sum(weight[t] for t in words & weight.keys()) / total if total else 0.0
+
+    @cached_property
+    def _plan_sentences(self) -> list[tuple[Ref, str, set[str]]]:
+        """Every article sentence long enough to quote, with its words (tokenised once)."""
+        out = []
+        for s in self.retriever.index.sentences:
+            text = s.text.strip()
+            if len(text) >= MIN_QUOTE_CHARS:
+                out.append((s.ref, text, set(content_tokens(text))))
+        return out
+
     def _figure_missing(self, q: str, hits: Sequence[Hit], kind: FigureKind) -> tuple[Ref, str] | None:
         """For a question after an amount: the closest sentence, when no sentence close to it holds one.
 
         Sentences are ranked by the IDF-weighted share of the question's topic words they contain (what
         the amount is of: "地区生产总值", "高新技术企业"), not its amount words; ties go to the article
-        retrieval ranked higher.
+        retrieval ranked higher.  The whole plan is searched, not only the retrieved articles: "no figure
+        is given" is a claim about the plan, and retrieval can miss the article that has it.
         """
-        topic = figure_topic(q)
-        wanted = set(content_tokens(topic)) | set(self.retriever.expand(topic))
-        weight = {t: self.retriever.idf(t) for t in wanted}
-        total = sum(weight.values())
-        if not total:
-            return None
-        # The whole plan is searched, not only the retrieved articles: "no figure is given" is a claim
-        # about the plan, and retrieval can miss the article that has it.
+        share = self._overlap(figure_topic(q))
         order = {h.ref: i for i, h in enumerate(hits)}
-        scored: list[tuple[float, int, Ref, str]] = []
-        for article in self.plan.articles:
-            text = article.text
-            for start, end in sentences(text):
-                sent = text[start:end].strip()
-                if len(sent) < MIN_QUOTE_CHARS:
-                    continue
-                share = sum(weight[t] for t in set(content_tokens(sent)) & wanted) / total
-                scored.append((share, order.get(article.ref, len(order)), article.ref, sent))
-        ranked = [(share, ref, sent) for share, _, ref, sent in sorted(scored, key=lambda t: (-t[0], t[1]))]
+        ranked = sorted(
+            ((share(words), ref, text) for ref, text, words in self._plan_sentences),
+            key=lambda t: (-t[0], order.get(t[1], len(order))),
+        )
         if not ranked or ranked[0][0] < FIGURE_TOPIC_MIN:
             return None  # nothing clearly about the question's topic: let the normal answer path handle it
         # Every sentence about as close as the best one may hold the amount, not only the first three.
         close = [t for i, t in enumerate(ranked) if i < 3 or t[0] >= FIGURE_CLOSE * ranked[0][0]]
-        if any(_FIGURE[kind].search(sent) for _, _, sent in close):
+        if any(_FIGURE[kind].search(text) for _, _, text in close):
             return None
         # Quote from the articles retrieval put first (it judges the topic better than word overlap).
         leading = [h.ref for h in hits if h.kind == "article"][: self.settings.context_units]
-        quote = next(((ref, sent) for _, ref, sent in ranked if ref in leading), None)
+        quote = next(((ref, text) for _, ref, text in ranked if ref in leading), None)
         return quote or (ranked[0][1], ranked[0][2])
 
     def _no_figure(
@@ -386,9 +391,7 @@ class Answerer:
 
     def extract(self, q: str, hits: Sequence[Hit], n: int = 3) -> list[tuple[Ref, str]]:
         """The ``n`` original sentences that best answer ``q``, in the order of their units."""
-        wanted = set(content_tokens(q)) | set(self.retriever.expand(q))
-        weight = {t: self.retriever.idf(t) for t in wanted}
-        total = sum(weight.values()) or 1.0
+        share = self._overlap(q)
         scored: list[tuple[float, int, int, Ref, str]] = []
         units = list(self.context(hits).values())
         for rank, h in enumerate(units):
@@ -396,8 +399,7 @@ class Answerer:
                 s = h.text[start:end].strip()
                 if len(s) < 6:
                     continue
-                matched = sum(weight[t] for t in set(content_tokens(s)) & wanted) / total
-                scored.append((matched + 0.08 / (1 + rank), rank, start, h.ref, s))
+                scored.append((share(set(content_tokens(s))) + 0.08 / (1 + rank), rank, start, h.ref, s))
         ranked = sorted(scored, key=lambda t: -t[0])
         floor = 0.45 * ranked[0][0] if ranked else 0.0  # a weak match next to a strong one is noise
         best = [t for t in ranked if t[0] >= floor][:n]
@@ -566,11 +568,7 @@ class Answerer:
                 shown.append(piece)
                 yield "text", piece
 
-        stream = (
-            self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s, state=state)  # type: ignore[call-arg]
-            if state is not None
-            else self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s)
-        )
+        stream = self.generator.stream(msgs, self.settings.max_tokens, self.settings.deadline_s, state=state)
         started = time.monotonic()
         for piece in stream:
             n_tokens += 1

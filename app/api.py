@@ -64,11 +64,9 @@ def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
         try:
             for kind, payload in answerer.events(question, history):
                 if kind == "route" and payload == "llm":
-                    ticket = gate.join()
+                    ticket = gate.enter()
                     if ticket is None:
                         raise HTTPException(503, BUSY, headers={"Retry-After": "30"})
-                    while not gate.wait_turn(ticket, timeout=1.0):
-                        pass
                 yield kind, payload
         finally:
             if ticket is not None:

@@ -4,9 +4,9 @@ The index directory is self-describing: ``manifest.json`` records the format
 version, the embedder id and dimension, the chunk settings and the sha256 of the
 corpus; ``vectors.faiss`` holds normalised chunk vectors (inner product = cosine);
 ``chunks.jsonl`` the chunk table; ``sentences.faiss`` / ``sentences.jsonl`` the same
-for the sentence view of the articles (``app.chunking.sentence_chunks``).  Loading compares the manifest with what the
-current settings would build and, on any difference, rebuilds (``auto_rebuild``) or
-refuses with the exact command to run.  The lexical (BM25) side is rebuilt in memory
+for the sentence view of the articles (``app.chunking.sentence_chunks``).  Loading
+compares the manifest with what the current settings would build and, on any
+difference, rebuilds (``auto_rebuild``) or refuses with the exact command to run.  The lexical (BM25) side is rebuilt in memory
 at load time: it takes milliseconds on this corpus.
 
 Ranking lives in ``app.retrieve``.

@@ -34,8 +34,14 @@ class PackState:
 class Generator(Protocol):
     name: str
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
-        """Yield pieces of the assistant's reply to a chat."""
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
+    ) -> Iterator[str]:
+        """Yield pieces of the assistant's reply to a chat.
+
+        ``state`` is a context pack (:class:`PackState`) whose tokens prefix the prompt; generators
+        that cannot use one ignore it.
+        """
         ...
 
 
@@ -89,7 +95,7 @@ class LlamaCppGenerator:
         self.n_ctx = n_ctx
 
     def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return len(self.tokens(text))
 
     # -- prompt formatting ----------------------------------------------------------
     def _formatter(self) -> Any:
@@ -210,7 +216,10 @@ class OpenAICompatGenerator:
                 "`python -m llama_cpp.server --model MODEL.gguf --port 8000`, or unset HUARONG_LLM_BASE_URL."
             ) from exc
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
+    ) -> Iterator[str]:
+        del state  # the server keeps its own prompt cache
         import json
 
         import httpx

@@ -178,9 +178,6 @@ class Retriever:
         self._terms = sorted(set(aliases), key=lambda t: -len(t[0]))
 
     # -- scoring -----------------------------------------------------------------
-    def dense_scores(self, text: str) -> np.ndarray:
-        return self._dense(self.embedder.embed_queries([text]))[0]
-
     def _dense(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of every chunk, and of every chunk's unit by its best sentence (NaN: no sentences)."""
         scores, ids = self.index.vectors.search(q, len(self.chunks))

@@ -9,10 +9,9 @@ name an article or glossary term are always in scope.  Everything else goes on t
 retrieval-grounded answering, where unsupported sentences are dropped.
 
 ``asks_for_figure`` spots questions after an amount or a date ("增长百分之几", "投资多少亿",
-"哪一年通车", "how much"):
-the plan states very few figures, so ``app.answer`` checks whether the closest
-sentences hold one and otherwise says plainly that no figure is given, instead of
-letting a quote stand in for a number.
+"哪一年通车"): the plan states very few figures, so ``app.answer`` checks whether the
+closest sentences hold one and otherwise says plainly that no figure is given, instead
+of letting a quote stand in for a number.
 
 This module only classifies; ``app.answer`` writes the refusal.
 """

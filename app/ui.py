@@ -104,6 +104,14 @@ class ModelGate:
             self._line.append(ticket)
             return ticket
 
+    def enter(self) -> object | None:
+        """Join the line and wait for this ticket's turn (None at once when the line is full)."""
+        ticket = self.join()
+        if ticket is not None:
+            while not self.wait_turn(ticket, timeout=1.0):
+                pass
+        return ticket
+
     def position(self, ticket: object) -> int:
         """How many are ahead of this ticket (0 = its turn)."""
         with self._cond:
@@ -221,14 +229,14 @@ class GatedGenerator:
     def __init__(self, inner: Any, gate: ModelGate) -> None:
         self.inner, self.gate, self.name = inner, gate, inner.name
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
-        ticket = self.gate.join()
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
+    ) -> Iterator[str]:
+        ticket = self.gate.enter()
         if ticket is None:
             return  # line full: the caller falls back to text-only output
         try:
-            while not self.gate.wait_turn(ticket, timeout=1.0):
-                pass
-            yield from self.inner.stream(messages, max_tokens, deadline_s)
+            yield from self.inner.stream(messages, max_tokens, deadline_s, state=state)
         finally:
             self.gate.leave(ticket)
 

@@ -46,7 +46,9 @@ class ScriptedGenerator:
         self.name = name
         self.prompts: list[str] = []
 
-    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: object = None
+    ) -> Iterator[str]:
         prompt = "\n".join(m["content"] for m in messages)
         self.prompts.append(prompt)
         text = self.fn(prompt) if self.fn else (self.reply or "")

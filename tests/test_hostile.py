@@ -12,7 +12,7 @@ CANARY = "CANARY-7f3a91"
 
 
 class Endless(ScriptedGenerator):
-    def stream(self, messages, max_tokens, deadline_s):
+    def stream(self, messages, max_tokens, deadline_s, state=None):
         while True:
             yield "华容将加快三江港铁路物流基地二期建设。"
 
@@ -20,7 +20,7 @@ class Endless(ScriptedGenerator):
 class Echo(ScriptedGenerator):
     """The worst model: repeats its whole prompt, system prompt included."""
 
-    def stream(self, messages, max_tokens, deadline_s):
+    def stream(self, messages, max_tokens, deadline_s, state=None):
         for m in messages:
             yield m["content"]
 
@@ -33,7 +33,7 @@ class Counting(ScriptedGenerator):
     def count_tokens(self, text):
         return len(text)  # 1 token per character: a pessimistic budget
 
-    def stream(self, messages, max_tokens, deadline_s):
+    def stream(self, messages, max_tokens, deadline_s, state=None):
         self.sizes.append(sum(self.count_tokens(m["content"]) + 8 for m in messages))
         yield from super().stream(messages, max_tokens, deadline_s)
 

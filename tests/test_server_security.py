@@ -25,7 +25,7 @@ REPLY = "规划提出推进长期护理保险制度试点,实现社区居家养�
 
 
 class Slow(ScriptedGenerator):
-    def stream(self, messages, max_tokens, deadline_s):
+    def stream(self, messages, max_tokens, deadline_s, state=None):
         for piece in super().stream(messages, max_tokens, deadline_s):
             time.sleep(0.05)
             yield piece

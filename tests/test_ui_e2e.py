@@ -31,7 +31,7 @@ def _free_port() -> int:
 class SlowScript(ScriptedGenerator):
     """Answers like a model would, slowly enough that a second user must wait."""
 
-    def stream(self, messages, max_tokens, deadline_s):
+    def stream(self, messages, max_tokens, deadline_s, state=None):
         for piece in super().stream(messages, max_tokens, deadline_s):
             time.sleep(0.15)
             yield piece
