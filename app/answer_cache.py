@@ -1,23 +1,46 @@
-"""A persistent cache of verified model answers for repeated questions.
+"""A persistent cache of composed answers for repeated questions.
 
-Public questions repeat ("看病方便吗"); a verified answer for the same normalised
-question, history, index, model, prompts and generation settings is stored in SQLite
-under the user cache and served instantly.  Only model answers are cached (lookups,
-refusals and quotes are instant anyway).  Any change of index, model, prompts or
-settings changes the key, so stale answers are never served.
+Public questions repeat ("看病方便吗"); the answer for the same normalised question and
+history is stored in SQLite under the user cache and served again.  The key covers the
+code (package version and a hash of ``app/``, ``prompts/`` and ``corpus/``), the
+prompts, the plan and every setting, so an upgrade or a changed setting never serves
+an answer made by older code.  Errors are logged and the cache is skipped: it is an
+optimisation only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 import threading
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from app.text import normalize
+
+log = logging.getLogger(__name__)
+_ROOT = Path(__file__).resolve().parent.parent
+CODE_DIRS = ("app", "prompts", "corpus")
+
+
+@cache
+def code_version(root: Path = _ROOT) -> str:
+    """Package version plus a hash of every file the answers depend on (code, prompts, reviewed tables)."""
+    try:
+        version = metadata.version("huarong-qa")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    h = hashlib.sha256(version.encode())
+    for folder in CODE_DIRS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".txt", ".tsv", ".md"}:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return f"{version}+{h.hexdigest()[:12]}"
 
 
 def question_key(question: str, history: list[tuple[str, str]], context: str) -> str:
@@ -43,7 +66,8 @@ class AnswerCache:
             with self._lock, self._connect() as conn:
                 row = conn.execute("SELECT payload FROM answers WHERE key = ?", (key,)).fetchone()
             return json.loads(row[0]) if row else None
-        except (sqlite3.Error, OSError, ValueError):
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            log.warning("answer cache read failed (%s); answering afresh", exc)
             return None
 
     def put(self, key: str, payload: dict[str, Any]) -> None:
@@ -57,5 +81,5 @@ class AnswerCache:
                     "DELETE FROM answers WHERE rowid IN (SELECT rowid FROM answers ORDER BY rowid DESC LIMIT -1 OFFSET ?)",
                     (self.max_rows,),
                 )
-        except (sqlite3.Error, OSError):
-            pass  # the cache is an optimisation only
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("answer cache write failed (%s); the answer was still given", exc)

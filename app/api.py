@@ -3,13 +3,14 @@
 * ``POST /v1/chat/completions`` — OpenAI-compatible (streaming and not).  The last user
   message is the question, earlier turns are the history; the reply's extension field
   ``huarong`` carries the verified citations, removed citations, refusal flag and hits
-  (the ``ask --json`` contract).  Streaming sends only verified text.
+  (the ``ask --json`` contract).  Streaming sends the composed answer as soon as it
+  exists; a model-refined answer, if any, comes as ``huarong.replace`` in a later chunk
+  (plain OpenAI clients keep the first, which is complete and true to the plan).
 * ``GET /v1/search?q=…&k=5`` — the ``search --json`` contract.
 * ``GET /v1/articles/{n}`` and ``GET /v1/glossary/{n}`` — original text.
 * ``GET /v1/models`` — the model behind the answers.
 
-The model is shared with the web page through the same :class:`~app.ui.ModelGate`:
-when the line is full the API answers 503 with ``Retry-After``.
+Answers never wait for the model (``app.gate``), so there is no waiting line here.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.answer import Answer, Answerer
+from app.answering import Answer, Done, Event, Pipeline, Replace, Text
 from app.retrieve import Turn
-from app.ui import BUSY, ModelGate
 
 
 class ChatMessage(BaseModel):
@@ -55,28 +55,27 @@ def _split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     return turns[-1].content, turns[:-1]
 
 
-def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
+def create_router(answerer: Pipeline) -> APIRouter:
     router = APIRouter(prefix="/v1")
     plan = answerer.plan
-
-    def run(question: str, history: list[Turn]) -> Iterator[tuple[str, Any]]:
-        ticket = None
-        try:
-            for kind, payload in answerer.events(question, history):
-                if kind == "route" and payload == "llm":
-                    ticket = gate.enter()
-                    if ticket is None:
-                        raise HTTPException(503, BUSY, headers={"Retry-After": "30"})
-                yield kind, payload
-        finally:
-            if ticket is not None:
-                gate.leave(ticket)
 
     def extension(a: Answer) -> dict[str, Any]:
         d = a.to_dict()
         return {
             k: d[k]
-            for k in ("refused", "citations", "removed_citations", "hits", "timings", "mode", "notice", "related")
+            for k in (
+                "refused",
+                "citations",
+                "removed_citations",
+                "hits",
+                "timings",
+                "mode",
+                "notice",
+                "related",
+                "spans",
+                "scope_reason",
+                "missing",
+            )
         }
 
     @router.post("/chat/completions", response_model=None)
@@ -84,7 +83,7 @@ def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
         question, history = _split(req.messages)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if not req.stream:
-            result = next(p for k, p in run(question, history) if k == "done")
+            result = answerer.answer(question, history)
             return {
                 "id": cid,
                 "object": "chat.completion",
@@ -100,12 +99,11 @@ def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
                 },
                 "huarong": extension(result),
             }
-        events = run(question, history)
-        first = next(events)  # raise HTTP errors (e.g. 503) before the stream starts
+        events = answerer.events(question, history)
 
         def sse() -> Iterator[str]:
             def chunk(delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
-                body = {
+                body: dict[str, Any] = {
                     "id": cid,
                     "object": "chat.completion.chunk",
                     "created": created,
@@ -117,13 +115,19 @@ def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
                 return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
             yield chunk({"role": "assistant", "content": ""})
-            for kind, payload in [first, *events]:
-                if kind == "text":
-                    yield chunk({"content": payload})
-                elif kind == "reset":
-                    yield chunk({"content": "\n"})
-                elif kind == "done":
-                    yield chunk({}, "stop", extension(payload))
+            sent = False
+            event: Event
+            try:
+                for event in events:  # each chunk goes out as soon as its event exists
+                    if isinstance(event, Text) and not sent:
+                        sent = True
+                        yield chunk({"content": event.text})
+                    elif isinstance(event, Replace):
+                        yield chunk({}, extra={"replace": event.text})
+                    elif isinstance(event, Done):
+                        yield chunk({}, "stop", extension(event.answer))
+            finally:
+                events.close()  # a client that left stops the pipeline (and frees the model)
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(sse(), media_type="text/event-stream")

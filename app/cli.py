@@ -23,7 +23,7 @@ EPILOG = """示例 / examples:
   printf '第8条讲什么?\\n什么是月光经济?\\n' | huarong-qa search --stdin --json
   huarong-qa ask "以后老百姓看病会不会更方便?"
   huarong-qa ask "那段店镇呢?" --history turns.json --json
-  huarong-qa ask "什么是月光经济?" --mode extractive
+  huarong-qa ask "什么是月光经济?" --refine draft
   huarong-qa corpus --json
   huarong-qa build-index
   huarong-qa eval --retrieval
@@ -88,8 +88,6 @@ def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
         f"索引已写入 {settings.index_dir}: {m['n_chunks']} 个片段, {m['embedder']} (dim {m['dimension']}), "
         f"{time.perf_counter() - t0:.1f} s"
     )
-    if getattr(args, "packs", False):
-        return cmd_build_packs(args, settings)
     return 0
 
 
@@ -123,11 +121,20 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.retrieval or not args.answers:
         out["retrieval"] = evaluate_retrieval(retriever, items, k=5)
     if args.answers:
-        from app.answer import Answerer
+        from app.answering import Pipeline
         from app.evaluate import evaluate_answers
 
-        answerer = Answerer.create(retriever, settings, _log)
-        out["answers"] = evaluate_answers(answerer, items, progress=_log)
+        dump_file = open(args.answers_out, "w", encoding="utf-8") if args.answers_out else None  # noqa: SIM115
+        try:
+            out["answers"] = evaluate_answers(
+                Pipeline.create(retriever, settings),
+                items,
+                progress=_log,
+                dump=(lambda d: print(json.dumps(d, ensure_ascii=False), file=dump_file)) if dump_file else None,
+            )
+        finally:
+            if dump_file:
+                dump_file.close()
     if args.json:
         _print_json(out)
         return 0
@@ -166,57 +173,42 @@ def _load_history(path: str | None) -> list[Any]:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from app.answer import Answerer
+    from app.answering import Done, Pipeline, Replace, Text
     from app.retrieve import open_retriever
 
     history = _load_history(args.history)
-    answerer = Answerer.create(open_retriever(settings, _log), settings, _log)
+    pipeline = Pipeline.create(open_retriever(settings, _log), settings)
     for q in _questions(args):
         if args.json:
-            _print_json(answerer.answer(q, history).to_dict())
+            _print_json(pipeline.answer(q, history).to_dict())
             continue
         result = None
-        for kind, payload in answerer.events(q, history):
-            if kind == "text":
-                print(payload, end="", flush=True)
-            elif kind == "reset":
-                print("\n（以上回答未通过原文核对，已改为原文摘录）", flush=True)
-            elif kind == "done":
-                result = payload
-        print()
+        for event in pipeline.events(q, history):
+            if isinstance(event, Text):
+                print(event.text, flush=True)
+            elif isinstance(event, Replace):
+                print(f"（模型协助选取原文后）\n{event.text}", flush=True)
+            elif isinstance(event, Done):
+                result = event.answer
         if result is not None:
             if result.notice:
                 print(f"※ {result.notice}")
             if result.citations:
-                print("出处: " + "；".join(f"{r} {answerer.plan.unit_title(r)}" for r in result.citations))
-    return 0
-
-
-def cmd_build_packs(args: argparse.Namespace, settings: Settings) -> int:
-    from app.answer import Answerer
-    from app.retrieve import open_retriever
-
-    answerer = Answerer.create(open_retriever(settings, _log), settings.model_copy(update={"strategy": "packs"}), _log)
-    if answerer.packs is None:
-        raise UserError("没有可用的语言模型，无法预计算上下文包。先安装模型（见 README）。")
-    t0 = time.perf_counter()
-    articles = answerer.plan.articles
-    for i, a in enumerate(articles, 1):
-        answerer.packs.get(a.ref)
-        _log(f"[{i}/{len(articles)}] {a.ref} {time.perf_counter() - t0:.0f} s")
-    _log(f"上下文包已就绪：{answerer.packs.dir}（{answerer.packs.size_bytes() / 1e6:.0f} MB）")
+                print("出处: " + "；".join(f"{r} {pipeline.plan.unit_title(r)}" for r in result.citations))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from app.answer import Answerer
+    from app.answering import Pipeline
     from app.feedback import FeedbackStore
+    from app.gate import ModelGate
     from app.retrieve import open_retriever
     from app.server import build_app, serve
 
-    answerer = Answerer.create(open_retriever(settings, _log), settings, _log)
+    gate = ModelGate(settings.queue_size)
+    pipeline = Pipeline.create(open_retriever(settings, _log), settings, gate)
     with_ui = args.command == "serve"
-    app = build_app(answerer, settings, FeedbackStore(settings.feedback_db), with_ui=with_ui)
+    app = build_app(pipeline, settings, FeedbackStore(settings.feedback_db), with_ui=with_ui)
     where = f"http://{settings.host}:{settings.port}"
     _log(f"华容规划问答 已启动: {where}/ （API: {where}/v1/docs）  Ctrl+C 退出" if with_ui else f"API: {where}/v1/docs")
     serve(app, settings, open_browser=getattr(args, "open", False) and with_ui)
@@ -236,22 +228,32 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_study(args: argparse.Namespace, settings: Settings) -> int:
-    from app.answer import Answerer
+    from app.corpus import load_plan
+    from app.gate import GatedModel, ModelGate
+    from app.llm import load_generator
+    from app.models import ModelError
     from app.retrieve import open_retriever
     from app.study import StudyError, build_study, write_study
 
-    answerer = Answerer.create(open_retriever(settings, _log), settings, _log)
+    retriever = open_retriever(settings, _log)
+    model: GatedModel | None = None
+    if settings.mode != "extractive":
+        try:
+            model = GatedModel(load_generator(settings), ModelGate(0))
+        except ModelError as exc:
+            if settings.mode == "llm":
+                raise
+            _log(f"提示: {exc}\n学习要点将直接摘录原文。")
 
     def progress(fraction: float, message: str) -> None:
         _log(f"[{fraction * 100:3.0f}%] {message}")
 
+    plan = load_plan(settings.corpus_path)
     try:
-        doc = build_study(
-            args.scope, answerer.plan, answerer.retriever, answerer.generator, answerer.model_name, progress
-        )
+        doc = build_study(args.scope, plan, retriever, model, model.name if model else "extractive", progress)
     except StudyError as exc:
         raise UserError(str(exc)) from exc
-    docx_path, md_path = write_study(doc, answerer.plan, Path(args.out))
+    docx_path, md_path = write_study(doc, plan, Path(args.out))
     _log(
         f"已生成 {docx_path} 和 {md_path}：{len(doc.articles)} 条原文，{len(doc.points)} 个要点，"
         f"{len(doc.quiz)} 道自测题；核对未通过而替换或删去 {doc.dropped} 项。"
@@ -293,8 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("corpus", cmd_corpus, "print the parsed plan (parts, articles, glossary)")
     p.add_argument("--json", action="store_true", help="print the structure as JSON")
 
-    p = add("build-index", cmd_build_index, "chunk, embed and write the index to index/")
-    p.add_argument("--packs", action="store_true", help="also precompute the model's context packs (needs a model)")
+    add("build-index", cmd_build_index, "chunk, embed and write the index to index/")
 
     p = add("search", cmd_search, "retrieve the most relevant articles / glossary terms")
     p.add_argument("question", nargs="?", help="the question")
@@ -308,8 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin", action="store_true", help="read one question per line (model loaded once)")
     p.add_argument("--history", help="JSON file: list of {role, content} turns before the question")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
-
-    add("build-packs", cmd_build_packs, "precompute the model's context packs for every article (faster answers)")
+    p.add_argument("--refine", choices=["off", "draft"], help="model help choosing spans (HUARONG_REFINE)")
 
     p = add("study", cmd_study, "write study material (学习材料) as .docx and Markdown")
     p.add_argument("scope", help='topic ("数字经济"), part ("第二部分") or article range ("7-11")')
@@ -337,14 +337,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", help="gold set path (default tests/data/gold.jsonl)")
     p.add_argument("--limit", type=int, default=0, help="only the first N gold items")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode for --answers")
+    p.add_argument("--refine", choices=["off", "draft"], help="model help choosing spans, for --answers")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument("--answers-out", help="with --answers: write every answer (ask --json + gold fields) as JSON lines")
     p.add_argument("-v", "--verbose", action="store_true", help="also list misses / rows")
     return parser
 
 
 def make_settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    for field in ("index_dir", "embedder", "embedder_model", "model", "mode", "host", "port"):
+    for field in ("index_dir", "embedder", "embedder_model", "model", "mode", "refine", "host", "port"):
         value = getattr(args, field, None)
         if value is not None:
             overrides[field] = value

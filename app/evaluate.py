@@ -109,7 +109,10 @@ def evaluate_retrieval(
 
 
 def evaluate_answers(
-    answerer: Any, items: list[GoldItem], progress: Callable[[str], None] | None = None
+    answerer: Any,
+    items: list[GoldItem],
+    progress: Callable[[str], None] | None = None,
+    dump: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Answer metrics over the gold set.
 
@@ -128,6 +131,9 @@ def evaluate_answers(
     rows = []
     for n, item in enumerate(items, 1):
         ans = answerer.answer(item.question, item.history)
+        if dump is not None:  # the full ``ask --json`` answer beside the set's gold fields, for a strict reader
+            dump({"id": item.id, "category": item.category, "gold": [str(g) for g in item.gold],
+                  "key_fact": item.key_fact, "history": [t.__dict__ for t in item.history], **ans.to_dict()})  # fmt: skip
         shown = {m.ref for m in find_refs(ans.answer)}
         allowed = {h.ref for h in ans.hits} | set(ans.related)
         invalid = [str(r) for r in shown if r not in allowed or not answerer.plan.exists(r)]

@@ -6,43 +6,54 @@ completions.  A ``Llama`` object is not thread-safe, so every generation holds o
 lock; a deadline stops generation early.  Tests use a deterministic fake with the
 same Protocol (``tests/fakes.py``).
 
-This module does not build prompts or check answers (``app.answer``).
+This module does not build prompts or choose what is shown (``app.answering``).
 """
 
 from __future__ import annotations
 
-import ctypes
+import logging
 import os
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from app.models import ModelError
+from app.settings import Settings
 
-
-@dataclass(frozen=True)
-class PackState:
-    """The llama.cpp context after evaluating ``tokens`` (KV cache bytes), reusable as a prompt prefix."""
-
-    tokens: tuple[int, ...]
-    data: bytes
+log = logging.getLogger(__name__)
 
 
 class Generator(Protocol):
+    """What the answering pipeline and study export call: a name and a streamed chat reply."""
+
     name: str
 
-    def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
-    ) -> Iterator[str]:
-        """Yield pieces of the assistant's reply to a chat.
-
-        ``state`` is a context pack (:class:`PackState`) whose tokens prefix the prompt; generators
-        that cannot use one ignore it.
-        """
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+        """Yield pieces of the assistant's reply to a chat, stopping at ``max_tokens`` or the deadline."""
         ...
+
+
+@runtime_checkable
+class TokenCounter(Protocol):
+    """Optional capability: count a text's tokens (to fit prompts into the context window)."""
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def load_generator(settings: Settings) -> Generator:
+    """The configured generator: a remote OpenAI-compatible server, or a local GGUF (raises ModelError)."""
+    if settings.llm_base_url:
+        remote = OpenAICompatGenerator(
+            settings.llm_base_url, settings.llm_api_model, settings.llm_api_key, settings.temperature
+        )
+        remote.check()
+        return remote
+    from app.models import resolve_model
+
+    path, name = resolve_model(settings.model, settings.model_cache_dir)
+    return LlamaCppGenerator(path, name, settings.n_ctx, settings.n_threads, settings.temperature)
 
 
 def physical_cores() -> int:
@@ -124,35 +135,9 @@ class LlamaCppGenerator:
     def tokens(self, prompt: str) -> list[int]:
         return list(self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
 
-    def prefix_state(self, prompt_prefix: str) -> PackState:
-        """Evaluate a prompt prefix once and return the llama.cpp state after it (a context pack)."""
-        import llama_cpp
-
-        with self.lock:
-            toks = self.tokens(prompt_prefix)
-            self.llm.reset()
-            self.llm.eval(toks)
-            ctx = self.llm._ctx.ctx
-            size = llama_cpp.llama_state_get_size(ctx)
-            buf = (ctypes.c_uint8 * int(size))()
-            n = llama_cpp.llama_state_get_data(ctx, buf, size)
-            return PackState(tuple(toks), bytes(buf)[: int(n)])
-
-    def _load(self, state: PackState) -> None:
-        import llama_cpp
-
-        buf = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)
-        if llama_cpp.llama_state_set_data(self.llm._ctx.ctx, buf, len(state.data)) != len(state.data):
-            raise RuntimeError("llama.cpp refused the pack state")
-        self.llm.input_ids[: len(state.tokens)] = state.tokens
-        self.llm.n_tokens = len(state.tokens)
-
     # -- generation -------------------------------------------------------------------
-    def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
-    ) -> Iterator[str]:
-        """Stream a reply.  With ``state`` (a pack whose tokens prefix this prompt) only the rest is evaluated;
-        without it llama.cpp still reuses the longest prefix shared with the previous prompt."""
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
+        """Stream a reply; llama.cpp reuses the longest prompt prefix shared with the previous prompt."""
         formatted = self.format(messages)
         with self.lock:
             self.busy = True
@@ -172,8 +157,6 @@ class LlamaCppGenerator:
                 else:
                     prompt, stops = formatted
                     toks = self.tokens(prompt)
-                    if state is not None and tuple(toks[: len(state.tokens)]) == state.tokens:
-                        self._load(state)
                     chunks = self.llm.create_completion(prompt=toks, stop=stops or None, **params)
                     pieces = (c["choices"][0].get("text") for c in chunks)
                 for piece in pieces:
@@ -216,10 +199,7 @@ class OpenAICompatGenerator:
                 "`python -m llama_cpp.server --model MODEL.gguf --port 8000`, or unset HUARONG_LLM_BASE_URL."
             ) from exc
 
-    def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
-    ) -> Iterator[str]:
-        del state  # the server keeps its own prompt cache
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
         import json
 
         import httpx
@@ -247,5 +227,6 @@ class OpenAICompatGenerator:
                         yield piece
                     if time.monotonic() - start > deadline_s:
                         break
-        except httpx.HTTPError:
-            return  # the answer pipeline falls back to quotes when nothing verified arrives
+        except httpx.HTTPError as exc:
+            log.warning("generation server failed mid-answer (%s); the code-composed answer stands", exc)
+            return

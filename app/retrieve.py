@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,16 @@ _DEFINITION_CUES = (
     "指什么",
     "解释",
     "定义",
+    "是啥",
+    "什么东西",
+    "啥东西",
+    "是个什么",
+    "指的是",
+    "怎么理解",
+    "标准",
+    "区别",
     "what is",
+    "what's",
     "meaning",
     "define",
     "mean",
@@ -176,8 +186,33 @@ class Retriever:
         aliases = [(_term_key(g.term), g.ref) for g in plan.glossary]
         aliases += [(_term_key(q), g.ref) for g in plan.glossary for q in re.findall(r"“([^”]{3,})”", g.term)]
         self._terms = sorted(set(aliases), key=lambda t: -len(t[0]))
+        self._query_cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
 
     # -- scoring -----------------------------------------------------------------
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query's vector, cached: retrieval and span choice embed the same text once."""
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+        if cached is not None:
+            return cached
+        vec = self.embedder.embed_queries([text])
+        with self._cache_lock:
+            self._query_cache[text] = vec
+            while len(self._query_cache) > 512:
+                self._query_cache.pop(next(iter(self._query_cache)))
+        return vec
+
+    def sentence_similarity(self, text: str) -> dict[tuple[Ref, str], float]:
+        """Cosine of the query with every article sentence, keyed by (unit, stripped sentence text)."""
+        if not len(self.index.sentences):
+            return {}
+        scores, ids = self.index.sentence_vectors.search(self.embed_query(text), len(self.index.sentences))
+        return {
+            (self.index.sentences[i].ref, self.index.sentences[i].text.strip()): float(v)
+            for v, i in zip(scores[0], ids[0], strict=True)
+        }
+
     def _dense(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of every chunk, and of every chunk's unit by its best sentence (NaN: no sentences)."""
         scores, ids = self.index.vectors.search(q, len(self.chunks))
@@ -197,10 +232,14 @@ class Retriever:
         df = self._df.get(token, 0)
         return math.log((len(self.chunks) + 1) / (df + 0.5)) if df else 0.0
 
+    def expansion_words(self, text: str) -> list[str]:
+        """Plan words for everyday or English words in ``text`` (the reviewed lexicon)."""
+        q = normalize(text)
+        return [w for pattern, words in self.expansions if pattern.search(q) for w in words]
+
     def expand(self, text: str) -> list[str]:
         """Plan-vocabulary tokens for everyday or English words in ``text``."""
-        q = normalize(text)
-        return [t for pattern, words in self.expansions if pattern.search(q) for w in words for t in tokens(w)]
+        return [t for w in self.expansion_words(text) for t in tokens(w)]
 
     def lexical_scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self._vocab]
@@ -219,7 +258,7 @@ class Retriever:
         return fused, dense, lexical
 
     def _fuse(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        dense, sentence = self._dense(self.embedder.embed_queries([text]))
+        dense, sentence = self._dense(self.embed_query(text))
         lexical = self.lexical_scores(tokens(text, query=True) + self.expand(text))
         fused = self.dense_weight * _minmax(dense) + (1.0 - self.dense_weight) * _scale(lexical)
         if self.sentence_weight and not np.isnan(sentence).all():
@@ -258,7 +297,7 @@ class Retriever:
                 best[chunk.ref] = (float(score), chunk)
 
         q = normalize(question)
-        terms = self.named_terms(question)
+        terms = self.named_terms(question + " " + " ".join(self.expansion_words(question)))
         definitional = any(cue in q for cue in _DEFINITION_CUES) or len(q) <= 12
         forced: list[tuple[Ref, Via]] = [(r, "reference") for r in self.referenced(question)]
         for ref in terms:

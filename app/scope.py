@@ -9,18 +9,19 @@ name an article or glossary term are always in scope.  Everything else goes on t
 retrieval-grounded answering, where unsupported sentences are dropped.
 
 ``asks_for_figure`` spots questions after an amount or a date ("增长百分之几", "投资多少亿",
-"哪一年通车"): the plan states very few figures, so ``app.answer`` checks whether the
+"哪一年通车"): the plan states very few figures, so ``app.answering`` checks whether the
 closest sentences hold one and otherwise says plainly that no figure is given, instead
 of letting a quote stand in for a number.
 
-This module only classifies; ``app.answer`` writes the refusal.
+This module only classifies; ``app.answering`` writes the refusal.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from app.corpus import Plan
 from app.text import normalize
@@ -100,9 +101,12 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
 class Scope:
     in_scope: bool
     reason: str  # "reference", "ok", or the rule that fired
+    missing: str = ""  # what the question asks about that the plan does not mention
 
 
-def decide_scope(question: str, plan: Plan, named_units: bool) -> Scope:
+def decide_scope(
+    question: str, plan: Plan, named_units: bool, retriever: Any = None, hits: Sequence[Any] = ()
+) -> Scope:
     """Classify a question; ``named_units`` = it names an article/part/glossary term."""
     q = normalize(question)
     for name, pattern in _RULES:

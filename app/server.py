@@ -17,17 +17,15 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 
-from app.answer import Answerer
+from app.answering import Pipeline
 from app.api import create_router, error_response
 from app.feedback import FeedbackStore
 from app.settings import Settings
-from app.ui import CSS, HEAD, ModelGate, create_ui
+from app.ui import CSS, HEAD, create_ui
 
 
-def build_app(
-    answerer: Answerer, settings: Settings, store: FeedbackStore, gate: ModelGate | None = None, with_ui: bool = True
-) -> FastAPI:
-    gate = gate or ModelGate(settings.queue_size)
+def build_app(answerer: Pipeline, settings: Settings, store: FeedbackStore, with_ui: bool = True) -> FastAPI:
+    """The API and (with ``with_ui``) the page, sharing one pipeline (and through it one model gate)."""
     app = FastAPI(title="华容规划问答 API", docs_url="/v1/docs", openapi_url="/v1/openapi.json", redoc_url=None)
 
     @app.exception_handler(HTTPException)
@@ -41,9 +39,9 @@ def build_app(
     async def invalid(request: Request, exc: RequestValidationError) -> Any:
         return error_response(400, f"invalid request: {exc.errors()[:3]}")
 
-    app.include_router(create_router(answerer, gate))
+    app.include_router(create_router(answerer))
     if with_ui:
-        demo = create_ui(answerer, settings, store, gate)
+        demo = create_ui(answerer, settings, store)
         demo.queue(max_size=settings.queue_size * 4 + 4, default_concurrency_limit=1)
         app = gr.mount_gradio_app(
             app,

@@ -68,13 +68,65 @@ class Settings(BaseSettings):
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
     context_units: int = Field(3, ge=1, le=8, description="Units of the plan given to the LLM as context.")
     mode: Literal["auto", "llm", "extractive"] = Field(
-        "auto", description="auto = LLM if installed else extractive; llm = require the LLM; extractive = no LLM."
+        "auto",
+        description="auto = use the LLM when refinement is on and it is installed; llm = require it; "
+        "extractive = never load it.",
     )
-    strategy: Literal["rag", "packs", "auto"] = Field(
-        "packs",
-        description="LLM context: rag = top passages evaluated per question; packs = precomputed state of the top "
-        "article; auto = packs when one article clearly dominates retrieval (docs/performance.md).",
+    refine: Literal["off", "draft"] = Field(
+        "off",
+        description="Model help for answers: off = spans chosen by code alone; draft = the model drafts (never "
+        "shown) and the plan sentences its draft aligns to are quoted (measured in docs/answers.md).",
     )
+    refine_wait_s: float = Field(
+        0.0, ge=0.0, le=30.0, description="Longest wait for a busy model before an answer goes out unrefined."
+    )
+    refine_unit_chars: int = Field(500, ge=100, le=4000, description="Characters of each unit shown to the model.")
+    refine_relevance_min: float = Field(
+        0.1, ge=0.0, le=1.0, description="Share of the question's words a plan sentence needs to be aligned to."
+    )
+    refine_support_min: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of a draft sentence's bigrams a plan sentence must hold to ground it."
+    )
+
+    # -- composing answers from the plan's spans (tuned on gold.jsonl; docs/answers.md) --
+    compose_units: int = Field(3, ge=1, le=8, description="Leading retrieved units an answer may quote.")
+    compose_unit_floor: float = Field(
+        0.6, ge=0.0, le=1.0, description="Units scoring below this share of the best are not quoted."
+    )
+    max_spans: int = Field(2, ge=1, le=8, description="Most quoted spans for a one-part question.")
+    max_spans_multi: int = Field(4, ge=1, le=12, description="Most quoted spans for a question with several parts.")
+    second_span_ratio: float = Field(
+        0.75, ge=0.0, le=1.0, description="A further sentence is quoted when it scores this share of the best."
+    )
+    span_min_gain: float = Field(
+        0.05, ge=0.0, le=1.0, description="...and holds at least this share of the question's words not yet quoted."
+    )
+    part_min_share: float = Field(
+        0.15, ge=0.0, le=1.0, description="A piece of a question is a part of its own when it holds this share."
+    )
+    span_dense_weight: float = Field(0.8, ge=0.0, le=5.0, description="Weight of sentence cosine beside word overlap.")
+    span_unit_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of the unit's relative retrieval score.")
+    span_title_weight: float = Field(0.3, ge=0.0, le=5.0, description="Weight of the question's words in the title.")
+    span_frame_penalty: float = Field(
+        0.4, ge=0.0, le=5.0, description="Penalty for a sentence from another time frame (十三五/十四五/2035)."
+    )
+    span_list_bonus: float = Field(0.05, ge=0.0, le=1.0, description="Bonus for 、-lists when asked 哪些/which.")
+    span_max_chars: int = Field(110, ge=20, le=2000, description="Longer sentences are cut to their matching clauses.")
+    span_min_chars: int = Field(12, ge=1, le=200, description="Sentences shorter than this are never quoted alone.")
+    span_head_chars: int = Field(
+        16, ge=0, le=100, description="A cut sentence keeps its opening clause (subject, time frame) up to this length."
+    )
+    figure_topic_min: float = Field(
+        0.3, ge=0.0, le=1.0, description="Share of a figure question's topic words the closest sentence must hold."
+    )
+    figure_close: float = Field(
+        0.5, ge=0.0, le=1.0, description="Sentences within this ratio of the closest are searched for the figure."
+    )
+    suggest_min_idf: float = Field(
+        2.0, ge=0.0, description="A refusal suggests articles sharing a question word at least this rare."
+    )
+    history_turns: int = Field(6, ge=0, le=50, description="Conversation turns kept for follow-ups.")
+    history_turn_chars: int = Field(300, ge=10, le=5000, description="Characters kept of each history turn.")
     answer_cache: bool = Field(True, description="Serve repeated questions from the verified-answer cache.")
     deadline_s: float = Field(90.0, gt=0, description="Per-answer wall-clock deadline for generation.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")

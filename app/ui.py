@@ -1,33 +1,32 @@
 """The public web chat (Gradio): 问答 / 原文 / 名词解释 tabs.
 
-``create_ui`` builds the page from an :class:`~app.answer.Answerer` and a feedback
+``create_ui`` builds the page from the answering :class:`~app.answering.Pipeline` and a feedback
 store; ``app.server`` mounts it beside the HTTP API and serves it (127.0.0.1 unless
 told otherwise, SSR off, no uploads).
 The page shows the retrieved original excerpts at once, then streams the verified
 answer; citations become chips that open the full article with the cited passage
 highlighted; glossary terms in answers carry their definition on hover/tap.
 
-Only the model is scarce: a :class:`ModelGate` admits one generation at a time,
-shows waiting users their place, and turns users away politely when the queue is
-full.  Everything shown is escaped here; no model or user text becomes HTML.
+Answers are composed from the plan's text by code in milliseconds, so nobody waits
+in line for them; the model, when configured, only refines an answer while it is
+free (``app.gate``).  Everything shown is escaped here; no user text becomes HTML.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 import shutil
 import tempfile
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from app.answer import Answer, Answerer
+from app.answering import Answer, Done, Hits, Pipeline, Replace, Text
 from app.feedback import FeedbackStore
 from app.refs import Ref, find_refs
 from app.retrieve import Hit, Turn
@@ -47,7 +46,8 @@ EXAMPLES = [
     "第8条讲什么？",
     "What are the plans for the airport?",
 ]
-BUSY = "当前提问的人较多，请稍后再试。"
+ERROR = "抱歉，处理这个问题时出了错，请换个问法或稍后再试。"
+log = logging.getLogger(__name__)
 CSS = """
 body, .gradio-container { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
 .notice { font-size: 0.9em; color: #555; border-left: 4px solid #c0392b; padding: 4px 10px; background: #fdf5f4; }
@@ -85,56 +85,6 @@ document.addEventListener("click", (event) => {
 """
 
 
-class ModelGate:
-    """First-come-first-served access to the one model, with a bounded waiting line."""
-
-    def __init__(self, max_waiting: int) -> None:
-        self.max_waiting = max_waiting
-        self._line: deque[object] = deque()
-        self._cond = threading.Condition()
-        self.inside = 0
-        self.max_inside = 0  # observed maximum of concurrent holders (tests assert it stays 1)
-
-    def join(self) -> object | None:
-        """A ticket, or None when the line is full."""
-        with self._cond:
-            if len(self._line) > self.max_waiting:
-                return None
-            ticket = object()
-            self._line.append(ticket)
-            return ticket
-
-    def enter(self) -> object | None:
-        """Join the line and wait for this ticket's turn (None at once when the line is full)."""
-        ticket = self.join()
-        if ticket is not None:
-            while not self.wait_turn(ticket, timeout=1.0):
-                pass
-        return ticket
-
-    def position(self, ticket: object) -> int:
-        """How many are ahead of this ticket (0 = its turn)."""
-        with self._cond:
-            return self._line.index(ticket) if ticket in self._line else 0
-
-    def wait_turn(self, ticket: object, timeout: float) -> bool:
-        with self._cond:
-            if self._line and self._line[0] is ticket:
-                self.inside += 1
-                self.max_inside = max(self.max_inside, self.inside)
-                return True
-            self._cond.wait(timeout)
-            return False
-
-    def leave(self, ticket: object) -> None:
-        with self._cond:
-            if self._line and self._line[0] is ticket and self.inside:
-                self.inside -= 1
-            if ticket in self._line:
-                self._line.remove(ticket)
-            self._cond.notify_all()
-
-
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -148,7 +98,7 @@ def plain_markdown(text: str) -> str:
 class Page:
     """Rendering helpers bound to one plan."""
 
-    def __init__(self, answerer: Answerer) -> None:
+    def __init__(self, answerer: Pipeline) -> None:
         self.answerer = answerer
         self.plan = answerer.plan
         terms = []
@@ -223,24 +173,6 @@ class Page:
         return f"<dl>{rows}</dl>"
 
 
-class GatedGenerator:
-    """A generator whose every call waits its turn at the gate (so long jobs interleave with chat)."""
-
-    def __init__(self, inner: Any, gate: ModelGate) -> None:
-        self.inner, self.gate, self.name = inner, gate, inner.name
-
-    def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: Any = None
-    ) -> Iterator[str]:
-        ticket = self.gate.enter()
-        if ticket is None:
-            return  # line full: the caller falls back to text-only output
-        try:
-            yield from self.inner.stream(messages, max_tokens, deadline_s, state=state)
-        finally:
-            self.gate.leave(ticket)
-
-
 def _study_dir() -> Path:
     """A private folder for generated files; files older than an hour are removed."""
     root = Path(tempfile.gettempdir()) / "huarong-qa-study"
@@ -263,49 +195,31 @@ def _history(chat: list[dict[str, Any]], limit: int = 6) -> list[Turn]:
     return turns
 
 
-def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate: ModelGate | None = None) -> gr.Blocks:
-    """Build the page (not launched)."""
+def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> gr.Blocks:
+    """Build the page (not launched).  Study generation uses the pipeline's gated model, if any."""
     page = Page(answerer)
-    gate = gate or ModelGate(settings.queue_size)
-    model_note = f"当前模型：{answerer.model_name}" if answerer.generator else "未安装语言模型：以原文摘录方式回答。"
+    model_note = f"当前模型：{answerer.model_name}" if answerer.model else "回答由程序从原文中摘录，不经语言模型改写。"
 
     def respond(message: str, chat: list[dict[str, Any]], answers: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
         history = _history(chat)
         chat = [*chat, {"role": "user", "content": plain_markdown(message or "")}]
         yield chat, "", "", gr.update(choices=[], value=None), answers, "正在检索原文…"
         result: Answer | None = None
-        shown = ""
-        hits: list[Hit] = []
-        ticket = None
         try:
-            for kind, payload in answerer.events(message or "", history):
-                if kind == "hits":
-                    hits = list(payload)
+            for event in answerer.events(message or "", history):
+                if isinstance(event, Hits):
+                    hits = list(event.hits)
                     yield chat, page.hits_html(hits[:4]), "", gr.update(), answers, "已找到相关原文，正在组织回答…"
-                elif kind == "route" and payload == "llm":
-                    ticket = gate.join()
-                    if ticket is None:
-                        chat = [*chat, {"role": "assistant", "content": BUSY}]
-                        yield chat, page.hits_html(hits[:4]), message, gr.update(), answers, BUSY  # keep the question
-                        return
-                    while not gate.wait_turn(ticket, timeout=1.0):
-                        ahead = gate.position(ticket)
-                        yield chat, gr.update(), "", gr.update(), answers, f"排队中：前面还有 {ahead} 位，请稍候…"
-                elif kind == "text":
-                    shown += payload
-                    bubble = {"role": "assistant", "content": page.answer_html(shown)}
+                elif isinstance(event, Text | Replace):
+                    bubble = {"role": "assistant", "content": page.answer_html(event.text)}
                     yield [*chat, bubble], gr.update(), "", gr.update(), answers, "正在回答…"
-                elif kind == "reset":
-                    shown = ""
-                elif kind == "done":
-                    result = payload
+                elif isinstance(event, Done):
+                    result = event.answer
         except Exception:
-            chat = [*chat, {"role": "assistant", "content": "抱歉，处理这个问题时出了错，请换个问法或稍后再试。"}]
+            log.exception("answering failed for a web question")
+            chat = [*chat, {"role": "assistant", "content": ERROR}]
             yield chat, gr.update(), message, gr.update(), answers, ""
             return
-        finally:
-            if ticket is not None:
-                gate.leave(ticket)
         if result is None:
             return
         text = page.answer_html(result.answer)
@@ -313,12 +227,15 @@ def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate
             text += f"\n\n*{esc(result.notice)}*"
         chat = [*chat, {"role": "assistant", "content": text, "metadata": {"raw": result.answer}}]
         chips = [str(r) for r in result.citations]
+        spans = {str(h.ref): [h.start, h.end] for h in result.hits}
+        for span in reversed(result.spans):  # the exact span quoted wins over the retrieved passage
+            spans[str(span.ref)] = [span.start, span.end]
         record = {
             "question": result.question,
             "answer": result.answer,
             "citations": chips,
             "model": result.model,
-            "hits": {str(h.ref): [h.start, h.end] for h in result.hits},
+            "hits": spans,
         }
         answers = [*answers, record]
         status = f"出处：{'、'.join(chips)}（点击下方按钮查看原文）" if chips else ""
@@ -358,7 +275,7 @@ def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate
 
     def make_study(spec: str, use_model: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, str]:  # noqa: B008
         spec = (spec or "").strip()[:50]
-        generator = GatedGenerator(answerer.generator, gate) if (use_model and answerer.generator) else None
+        generator = answerer.model if use_model else None
         try:
             doc = build_study(
                 spec,
@@ -435,7 +352,7 @@ def create_ui(answerer: Answerer, settings: Settings, store: FeedbackStore, gate
                     elem_id="study-scope",
                 )
                 study_model = gr.Checkbox(
-                    label="用语言模型概括要点（较慢）", value=False, visible=answerer.generator is not None
+                    label="用语言模型概括要点（较慢）", value=False, visible=answerer.model is not None
                 )
             gr.Examples(["数字经济", "第六部分", "25-28", "乡村振兴"], inputs=study_scope, label="示例")
             study_go = gr.Button("生成学习材料", variant="primary", elem_id="study-go")

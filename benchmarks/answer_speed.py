@@ -1,14 +1,13 @@
-"""Answer latency and quality per LLM context strategy, in one run.
+"""Complete-answer latency and answer metrics: code-composed answers vs. model-refined ones.
 
-For one model, each strategy (rag = passages evaluated per question; packs = the
-top article's precomputed state; auto = packs when one article dominates) runs in
-its own subprocess over the same questions — gold questions that reach the model
-(direct, paraphrase, multi, english, followup; every k-th, deterministic).  Reported:
-model time-to-first-token (p50/p95), time to the first *verified* sentence, total
-time, decode tokens/s, peak RSS, startup, pack build time, and the answer-quality
-metrics of ``huarong-qa eval``; then ratios against rag.
+Each configuration runs in its own subprocess over the same questions (every question of
+the gold set and of tests/data/heldout3.jsonl, answer cache off) and reports the time until
+the complete answer is shown (p50/p95/max), the time until the final answer (after any
+model refinement), peak RSS, start-up, and the ``huarong-qa eval`` answer metrics; then
+ratios against the first configuration.
 
-    python benchmarks/answer_speed.py --model default --n 30
+    python benchmarks/answer_speed.py                       # code only (the default product)
+    python benchmarks/answer_speed.py --configs off,draft --model small --limit 40
 """
 
 from __future__ import annotations
@@ -16,141 +15,76 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-LLM_CATEGORIES = ("direct", "paraphrase", "multi", "english", "followup")
+SETS = ("tests/data/gold.jsonl", "tests/data/heldout3.jsonl")
 
 
-def questions(n: int) -> list[Any]:
-    from app.evaluate import load_gold
-
-    items = [i for i in load_gold() if i.category in LLM_CATEGORIES]
-    step = max(1, len(items) // n)
-    return items[::step][:n]
-
-
-def run_one(model: str, strategy: str, n: int) -> dict[str, Any]:
-    from app.answer import Answerer
-    from app.evaluate import evaluate_answers, percentile
+def run_one(refine: str, model: str, limit: int) -> dict[str, Any]:
+    from app.answering import Done, Pipeline, Text
+    from app.evaluate import load_gold, percentile
     from app.retrieve import open_retriever
     from app.settings import Settings
 
     t0 = time.perf_counter()
-    settings = Settings(model=model, mode="llm", strategy=strategy, answer_cache=False)
-    answerer = Answerer.create(open_retriever(settings), settings)
-    startup_s = time.perf_counter() - t0
-    items = questions(n)
-
-    pack_build_s: list[float] = []
-    if answerer.packs is not None:  # build the packs this run needs up front and time them
-        for item in items:
-            ref = answerer.pack_for(answerer.retriever.search(item.question, k=settings.top_k, history=item.history))
-            if ref is not None and not answerer.packs.path(ref).exists():
-                t = time.perf_counter()
-                answerer.packs.get(ref)
-                pack_build_s.append(time.perf_counter() - t)
-
-    gen = answerer.generator
-    inner = gen.stream
-    stats: list[dict[str, float]] = []
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
+    settings = Settings(answer_cache=False, refine=refine, model=model, auto_rebuild=False)  # type: ignore[arg-type]
+    pipeline = Pipeline.create(open_retriever(settings), settings)
+    startup = time.perf_counter() - t0
+    items = [i for path in SETS for i in load_gold(Path(path))]
+    if limit:
+        items = items[:: max(1, len(items) // limit)][:limit]
+    shown, final = [], []
+    for item in items:
         start = time.perf_counter()
-        first = last = None
-        count = 0
-        for piece in inner(*args, **kwargs):
-            now = time.perf_counter()
-            first = first or now
-            last = now
-            count += 1
-            yield piece
-        if first is not None and last is not None:
-            stats.append(
-                {
-                    "ttft": first - start,
-                    "decode": (count - 1) / (last - first) if last > first else 0.0,
-                    "tokens": count,
-                }
-            )
-
-    gen.stream = spy  # type: ignore[method-assign]
-    result = evaluate_answers(answerer, items)
-    llm_rows = [r for r in result["rows"] if r["mode"] in ("llm", "extractive")]
-    ttft = [s["ttft"] * 1000 for s in stats]
+        first = None
+        for event in pipeline.events(item.question, item.history):
+            if isinstance(event, Text) and first is None:
+                first = time.perf_counter() - start
+            if isinstance(event, Done):
+                final.append((time.perf_counter() - start) * 1000)
+        shown.append((first or 0.0) * 1000)
     return {
-        "model": answerer.model_name,
-        "strategy": strategy,
+        "refine": refine,
+        "model": pipeline.model_name,
         "n": len(items),
-        "startup_s": round(startup_s, 2),
-        "pack_build_s_median": round(statistics.median(pack_build_s), 1) if pack_build_s else 0.0,
-        "packs_built": len(pack_build_s),
-        "model_ttft_ms_p50": round(statistics.median(ttft), 0) if ttft else 0.0,
-        "model_ttft_ms_p95": round(percentile(ttft, 0.95), 0) if ttft else 0.0,
-        "first_verified_ms_p50": round(statistics.median([r["ttft_ms"] for r in llm_rows]), 0) if llm_rows else 0.0,
-        "total_ms_p50": round(statistics.median([r["total_ms"] for r in llm_rows]), 0) if llm_rows else 0.0,
-        "total_ms_p95": round(percentile([r["total_ms"] for r in llm_rows], 0.95), 0) if llm_rows else 0.0,
-        "decode_tok_s_p50": round(statistics.median([s["decode"] for s in stats]), 1) if stats else 0.0,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
-        "quality": {k: v for k, v in result["summary"].items() if k not in ("model",)},
+        "shown_ms_p50": round(percentile(shown, 0.5), 1),
+        "shown_ms_p95": round(percentile(shown, 0.95), 1),
+        "shown_ms_max": round(max(shown), 1),
+        "final_ms_p50": round(percentile(final, 0.5), 1),
+        "final_ms_p95": round(percentile(final, 0.95), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "startup_s": round(startup, 2),
     }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="default")
-    ap.add_argument("--strategies", default="rag,packs,auto")
-    ap.add_argument("--n", type=int, default=30)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--configs", default="off", help="comma-separated refine settings: off, draft")
+    ap.add_argument("--model", default="default", help="LLM for refine=draft: default | small | a .gguf path")
+    ap.add_argument("--limit", type=int, default=0, help="spread this many questions over the sets (0 = all)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
-    ap.add_argument("--out", help="write all results as JSON here")
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.model, args.one, args.n), ensure_ascii=False))
+        print(json.dumps(run_one(args.one, args.model, args.limit), ensure_ascii=False))
         return
     results = []
-    for strategy in args.strategies.split(","):
-        out = (
-            subprocess.run(
-                [sys.executable, __file__, "--model", args.model, "--n", str(args.n), "--one", strategy],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+    for refine in args.configs.split(","):
+        cmd = [sys.executable, __file__, "--one", refine, "--model", args.model, "--limit", str(args.limit)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
         results.append(json.loads(out))
         print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     base = results[0]
-    cols = [
-        "model_ttft_ms_p50",
-        "model_ttft_ms_p95",
-        "first_verified_ms_p50",
-        "total_ms_p50",
-        "total_ms_p95",
-        "decode_tok_s_p50",
-        "peak_rss_mb",
-        "startup_s",
-    ]
-    qcols = ["cites_gold", "citation_precision", "invalid_citations_shown", "false_refusals", "key_fact"]
-    print(f"model: {base['model']}, {base['n']} questions that reach the model\n")
-    print("| strategy | " + " | ".join(cols + qcols) + " | pack build s (median) |")
-    print("|" + "---|" * (len(cols) + len(qcols) + 2))
+    cols = ["shown_ms_p50", "shown_ms_p95", "shown_ms_max", "final_ms_p50", "final_ms_p95", "peak_rss_mb", "startup_s"]
+    print(f"{base['n']} questions (gold + heldout3), answer cache off\n")
+    print("| refine | model | " + " | ".join(cols) + " |")
+    print("|" + "---|" * (len(cols) + 2))
     for r in results:
-        cells = []
-        for c in cols:
-            ratio = f" ({r[c] / base[c]:.2f}×)" if base[c] and r is not base else ""
-            cells.append(f"{r[c]}{ratio}")
-        cells += [str(r["quality"][c]) for c in qcols]
-        print(
-            f"| {r['strategy']} | " + " | ".join(cells) + f" | {r['pack_build_s_median']} ({r['packs_built']} built) |"
-        )
-    if args.out:
-        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        cells = [f"{r[c]}" + (f" ({r[c] / base[c]:.2f}×)" if r is not base and base[c] else "") for c in cols]
+        print(f"| {r['refine']} | {r['model']} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -38,19 +39,31 @@ class HashEmbedder:
 
 
 class ScriptedGenerator:
-    """A Generator that replies with a fixed script (or a function of the prompt)."""
+    """A :class:`app.llm.Generator` that replies with a fixed script (or a function of the prompt).
 
-    def __init__(self, reply: str | None = None, fn=None, name: str = "fake-llm") -> None:
+    It also implements the optional ``TokenCounter`` capability (one token per character), and
+    records how many streams were opened and closed, so tests can see that the model was released.
+    """
+
+    def __init__(self, reply: str | None = None, fn=None, name: str = "fake-llm", delay_s: float = 0.0) -> None:
         self.reply = reply
         self.fn = fn
         self.name = name
+        self.delay_s = delay_s
         self.prompts: list[str] = []
+        self.closed = 0
 
-    def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float, state: object = None
-    ) -> Iterator[str]:
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
         prompt = "\n".join(m["content"] for m in messages)
         self.prompts.append(prompt)
         text = self.fn(prompt) if self.fn else (self.reply or "")
-        for i in range(0, len(text), 3):
-            yield text[i : i + 3]
+        try:
+            for i in range(0, len(text), 3):
+                if self.delay_s:
+                    time.sleep(self.delay_s)
+                yield text[i : i + 3]
+        finally:
+            self.closed += 1

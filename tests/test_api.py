@@ -7,15 +7,13 @@ import socket
 import httpx
 import pytest
 
-from app.answer import Answerer
+from app.answering import Pipeline
 from app.feedback import FeedbackStore
 from app.retrieve import open_retriever
 from app.server import build_app, serve
 from app.settings import Settings
-from tests.fakes import ScriptedGenerator
 
 pytestmark = pytest.mark.real
-REPLY = "华容将加快三江港铁路物流基地二期建设。[第13条]"
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +23,7 @@ def base(tmp_path_factory):
         port = s.getsockname()[1]
     tmp = tmp_path_factory.mktemp("api")
     settings = Settings(auto_rebuild=False, port=port, feedback_db=tmp / "fb.sqlite3", answer_cache=False)
-    answerer = Answerer(open_retriever(settings), ScriptedGenerator(REPLY), settings)
+    answerer = Pipeline(open_retriever(settings), settings)
     server = serve(
         build_app(answerer, settings, FeedbackStore(settings.feedback_db), with_ui=False), settings, background=True
     )

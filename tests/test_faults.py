@@ -7,7 +7,8 @@ from importlib import metadata
 import pytest
 
 from app import models
-from app.answer import NO_MODEL_NOTICE, Answerer
+from app.answering import Pipeline
+from app.answering.pipeline import NO_MODEL_NOTICE
 from app.feedback import FeedbackStore
 from app.models import BundledModel, ModelError
 
@@ -52,12 +53,15 @@ def test_truncated_gguf_fails_cleanly(tmp_path):
 
 
 def test_missing_model_falls_back_to_quotes(fake_retriever, settings, tmp_path):
-    s = settings.model_copy(update={"model": str(tmp_path / "nope.gguf"), "mode": "auto"})
-    a = Answerer.create(fake_retriever, s)
+    s = settings.model_copy(update={"model": str(tmp_path / "nope.gguf"), "mode": "auto", "refine": "draft"})
+    a = Pipeline.create(fake_retriever, s)
     ans = a.answer("三江港要建设哪些物流项目?")
-    assert a.generator is None and ans.mode == "extractive" and ans.notice == NO_MODEL_NOTICE
+    assert a.model is None and ans.mode == "extractive" and ans.notice == NO_MODEL_NOTICE and ans.citations
     with pytest.raises(ModelError):
-        Answerer.create(fake_retriever, s.model_copy(update={"mode": "llm"}))
+        Pipeline.create(fake_retriever, s.model_copy(update={"mode": "llm"}))
+    # With refinement off (the default) no model is even looked for, and no notice is needed.
+    plain = Pipeline.create(fake_retriever, s.model_copy(update={"refine": "off"}))
+    assert plain.model is None and plain.answer("三江港要建设哪些物流项目?").notice == ""
 
 
 def test_locked_feedback_db_loses_nothing(tmp_path):

@@ -1,5 +1,8 @@
+import shutil
+
 import pytest
 
+import app.prompts as prompts_mod
 from app.prompts import PromptError, placeholders, prompt_names, prompts_version, render
 
 VALUES = {
@@ -10,12 +13,20 @@ VALUES = {
     "title": "标题",
     "text": "正文",
     "previous": "上一问",
+    "frame": "",
+    "quote": "原文片段",
+    "missing": "“驾照”",
+    "refs": "第8条（标题）",
+    "what": "数字",
+    "count": 39,
+    "articles": "第7条 标题",
 }
 
 
 @pytest.mark.parametrize("name", prompt_names())
-def test_every_prompt_renders(name):
+def test_every_prompt_and_template_renders(name):
     needed = placeholders(name)
+    assert needed <= set(VALUES), f"add a value for {needed - set(VALUES)}"
     out = render(name, **{k: VALUES[k] for k in needed})
     assert "$" not in out and out.strip()
 
@@ -27,5 +38,11 @@ def test_missing_and_extra_variables_fail():
         render("passage", ref="第8条", title="x", text="y", bogus=1)
 
 
-def test_version_is_stable():
-    assert prompts_version() == prompts_version() and len(prompts_version()) == 12
+def test_version_follows_the_files(tmp_path, monkeypatch):
+    before = prompts_version()
+    copy = tmp_path / "prompts"
+    shutil.copytree(prompts_mod.PROMPT_DIR, copy)
+    monkeypatch.setattr(prompts_mod, "PROMPT_DIR", copy)
+    assert prompts_version() == before and len(before) == 12
+    (copy / "answer_lead.txt").write_text("《建议》写道：\n", encoding="utf-8")
+    assert prompts_version() != before

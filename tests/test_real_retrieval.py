@@ -48,12 +48,12 @@ def test_search_json_contract(capsys):
 
 def test_real_figure_questions(retriever):
     """A figure the plan gives is quoted; one it does not give is said to be missing, with the closest text."""
-    from app.answer import Answerer
+    from app.answering import Pipeline
 
-    a = Answerer(retriever, None, Settings(auto_rebuild=False, mode="extractive"))
+    a = Pipeline(retriever, Settings(auto_rebuild=False, mode="extractive", answer_cache=False))
     given = a.answer("十三五时期华容地区生产总值和财政收入分别突破了多少")
     assert not given.refused and "百亿元" in given.answer
-    missing = a.answer("十四五期间华容GDP每年具体要增长百分之几？")
+    missing = a.answer("“十四五”时期地区生产总值每年的增速具体是百分之多少？")
     assert missing.refused and missing.scope_reason == "figure_not_given"
     assert Ref("article", 5) in missing.citations and "年均增速" in missing.answer
     when = a.answer("武汉地铁11号线延伸到华容哪一年通车？")

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from app.answer import Answerer
+from app.answering import Pipeline
 from app.models import ModelError, resolve_model
 from app.retrieve import open_retriever
 from app.settings import Settings
@@ -66,12 +66,13 @@ def answerer(llama_server):
     s = Settings(
         auto_rebuild=False,
         mode="llm",
+        refine="draft",
         llm_base_url=llama_server,
         llm_api_model="qwen-small",
         answer_cache=False,
         max_tokens=160,
     )
-    return Answerer.create(open_retriever(s), s)
+    return Pipeline.create(open_retriever(s), s)
 
 
 def test_in_scope_through_the_server(answerer):
@@ -88,4 +89,4 @@ def test_out_of_scope_refused_without_the_server(answerer):
 def test_unreachable_server_is_a_clear_error():
     s = Settings(auto_rebuild=False, mode="llm", llm_base_url="http://127.0.0.1:9/v1")
     with pytest.raises(ModelError, match=r"llama_cpp\.server"):
-        Answerer.create(open_retriever(s), s)
+        Pipeline.create(open_retriever(s), s)

@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import socket
 import statistics
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from app.answer import Answerer
+from app.answering import Pipeline
 from app.feedback import FeedbackStore
+from app.gate import GatedModel, ModelGate
 from app.retrieve import open_retriever
 from app.server import build_app, serve
 from app.settings import Settings
-from app.ui import BUSY, ModelGate
 from tests.fakes import ScriptedGenerator
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
@@ -25,7 +24,7 @@ REPLY = "规划提出推进长期护理保险制度试点,实现社区居家养�
 
 
 class Slow(ScriptedGenerator):
-    def stream(self, messages, max_tokens, deadline_s, state=None):
+    def stream(self, messages, max_tokens, deadline_s):
         for piece in super().stream(messages, max_tokens, deadline_s):
             time.sleep(0.05)
             yield piece
@@ -40,10 +39,17 @@ def _port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("srv")
-    settings = Settings(auto_rebuild=False, queue_size=3, port=_port(), feedback_db=tmp / "fb.sqlite3")
-    answerer = Answerer(open_retriever(settings), Slow(REPLY), settings)
+    settings = Settings(
+        auto_rebuild=False,
+        queue_size=3,
+        port=_port(),
+        feedback_db=tmp / "fb.sqlite3",
+        refine="draft",
+        answer_cache=False,
+    )
     gate = ModelGate(settings.queue_size)
-    server = serve(build_app(answerer, settings, FeedbackStore(settings.feedback_db), gate), settings, background=True)
+    answerer = Pipeline(open_retriever(settings), settings, GatedModel(Slow(REPLY), gate))
+    server = serve(build_app(answerer, settings, FeedbackStore(settings.feedback_db)), settings, background=True)
     yield f"http://127.0.0.1:{settings.port}", gate
     server.should_exit = True
 
@@ -105,7 +111,7 @@ def test_filedata_payloads_read_nothing_and_connect_nowhere(server, monkeypatch)
     assert outbound == []
 
 
-def test_twenty_clients_bounded_queue(server):
+def test_twenty_clients_all_answered_model_entered_once_at_a_time(server):
     from gradio_client import Client
 
     url, gate = server
@@ -118,36 +124,18 @@ def test_twenty_clients_bounded_queue(server):
         chat, *_ = client.predict("规划里对养老有什么安排？", [], [], api_name="/respond")
         durations.append(time.perf_counter() - t0)
         last = chat[-1]["content"] if chat else ""
-        outcomes.append("busy" if BUSY in str(last) else ("answered" if "第28条" in str(last) else "other"))
+        outcomes.append("answered" if "第28条" in str(last) else f"other: {last}")
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(one, range(20)))
     wall = time.perf_counter() - t0
-    answered, busy = outcomes.count("answered"), outcomes.count("busy")
-    assert answered + busy == 20 and busy >= 1 and answered >= 1
-    assert answered <= 20 and gate.max_inside == 1  # the model was never entered twice
+    answered = outcomes.count("answered")
+    assert answered == 20, outcomes  # nobody is turned away: answers never wait for the model
+    assert gate.max_inside <= 1 and not gate.busy  # the model was never entered twice, and was released
     assert httpx.get(url + "/gradio_api/info", timeout=10).status_code == 200  # still up
     p95 = sorted(durations)[int(0.95 * (len(durations) - 1))]
     print(
-        f"\n20 clients: {answered} answered, {busy} told to retry, wall {wall:.1f}s, "
+        f"\n20 clients: {answered} answered, wall {wall:.1f}s, "
         f"throughput {answered / wall:.2f} answers/s, p95 {p95:.1f}s, median {statistics.median(durations):.1f}s"
     )
-
-
-def test_gate_is_fifo_and_bounded():
-    gate = ModelGate(max_waiting=1)
-    a, b = gate.join(), gate.join()
-    assert a is not None and b is not None and gate.join() is None  # 1 served + 1 waiting
-    assert gate.wait_turn(a, 0.01) and not gate.wait_turn(b, 0.01)
-    done = threading.Event()
-
-    def second() -> None:
-        while not gate.wait_turn(b, 0.05):
-            pass
-        done.set()
-
-    threading.Thread(target=second).start()
-    gate.leave(a)
-    assert done.wait(2) and gate.max_inside == 1
-    gate.leave(b)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from app.answer import Answerer
+from app.answering import Pipeline
 from app.feedback import FeedbackStore
+from app.gate import GatedModel, ModelGate
 from app.retrieve import open_retriever
 from app.server import build_app, serve
 from app.settings import Settings
-from app.ui import BUSY, ModelGate
 from tests.fakes import ScriptedGenerator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
@@ -31,7 +31,7 @@ def _free_port() -> int:
 class SlowScript(ScriptedGenerator):
     """Answers like a model would, slowly enough that a second user must wait."""
 
-    def stream(self, messages, max_tokens, deadline_s, state=None):
+    def stream(self, messages, max_tokens, deadline_s):
         for piece in super().stream(messages, max_tokens, deadline_s):
             time.sleep(0.15)
             yield piece
@@ -48,11 +48,18 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("ui")
-    settings = Settings(auto_rebuild=False, queue_size=0, port=_free_port(), feedback_db=tmp / "fb.sqlite3")
-    answerer = Answerer(open_retriever(settings), SlowScript(REPLY), settings)
+    settings = Settings(
+        auto_rebuild=False,
+        queue_size=0,
+        port=_free_port(),
+        feedback_db=tmp / "fb.sqlite3",
+        refine="draft",
+        answer_cache=False,
+    )
     gate = ModelGate(settings.queue_size)
+    answerer = Pipeline(open_retriever(settings), settings, GatedModel(SlowScript(REPLY), gate))
     store = FeedbackStore(settings.feedback_db)
-    server = serve(build_app(answerer, settings, store, gate), settings, background=True)
+    server = serve(build_app(answerer, settings, store), settings, background=True)
     yield f"http://127.0.0.1:{settings.port}", gate, store
     server.should_exit = True
 
@@ -98,16 +105,18 @@ def test_ask_stream_cite_click(server, browser, name, width, height):
     page.wait_for_selector("#side .hit", timeout=20_000)  # original excerpts before the answer completes
     page.wait_for_selector("#chips input", timeout=60_000)
     bubble = page.locator("#chat .message").last.inner_text()
-    assert "长期护理保险制度试点" in bubble and "[第28条]" in bubble
-    assert page.locator("#chat script").count() == 0  # model output rendered inert
+    assert "[第28条]" in bubble and "养老" in bubble
+    assert page.locator("#chat script").count() == 0 and "alert(1)" not in bubble  # the model's words never shown
     page.screenshot(path=str(SHOTS / f"{name}-answer.png"), full_page=True)
     page.locator("#chips label").first.click()
     page.wait_for_selector("#side .article mark", timeout=10_000)
     side = page.locator("#side").inner_text()
     assert "第28条 健全多层次社会保障体系" in side and "第六部分" in side
+    marked = page.locator("#side .article mark").first.inner_text()
+    assert marked and marked.rstrip("。；;,，") in bubble  # exactly the quoted span is highlighted
     page.screenshot(path=str(SHOTS / f"{name}-article.png"), full_page=True)
     page.close()
-    assert gate.max_inside == 1
+    assert gate.max_inside <= 1
 
 
 def test_missing_figure_is_said_plainly(server, browser):
@@ -154,17 +163,19 @@ def test_browse_plan_and_glossary(server, browser):
     page.close()
 
 
-def test_queue_full_message(server, browser):
-    url, _, _ = server
+def test_a_second_user_is_answered_while_the_model_is_busy(server, browser):
+    url, gate, _ = server
     first, second = _open(browser, url), _open(browser, url)
-    _ask(first, "规划里对养老有什么安排？")
-    first.wait_for_selector("#side .hit", timeout=20_000)
-    time.sleep(0.5)
-    _ask(second, "以后老百姓看病会不会更方便？")
-    second.wait_for_selector(f"text={BUSY}", timeout=20_000)
-    assert second.input_value("#question textarea") == "以后老百姓看病会不会更方便？"  # nothing lost
-    second.screenshot(path=str(SHOTS / "queue-full.png"), full_page=True)
-    first.wait_for_selector("#chips input", timeout=60_000)  # the first user is still served
+    ticket = gate.enter()  # the model is busy (someone else's refinement, a study job)
+    try:
+        _ask(first, "规划里对养老有什么安排？")
+        _ask(second, "以后老百姓看病会不会更方便？")
+        for page in (first, second):  # both get the complete answer without waiting for the model
+            page.wait_for_selector("#chips input", timeout=30_000)
+        assert "[第27条]" in second.locator("#chat .message").last.inner_text()
+        second.screenshot(path=str(SHOTS / "two-users.png"), full_page=True)
+    finally:
+        gate.leave(ticket)
     first.close()
     second.close()
 

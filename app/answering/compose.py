@@ -1,0 +1,268 @@
+"""Stage 4: the answer, composed by code from verbatim spans of the plan.
+
+Given the question and the retrieved units, score every sentence of the leading
+units (IDF-weighted share of the question's words it holds, plus its dense
+similarity to the question, plus a small bonus for the unit's retrieval rank), pick
+the best sentence and then the ones that cover what the first left out (a two-part
+question gets a span for each part), and cut each long sentence down to the run of
+clauses that holds the matched words.  A clause is never split inside a 、-list; a
+sentence's opening clause is kept when the cut would drop it, so the subject and
+time frame stay with the words that follow them; "……" marks every omission.
+
+The result is a list of :class:`~app.answering.spans.Span` plus the answer text,
+rendered from templates in ``prompts/``.  Nothing here calls a model, and nothing
+shown is written by one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.answering.question import Query
+from app.answering.spans import PlanSpans, Sentence, Span
+from app.prompts import render
+from app.refs import Ref
+from app.retrieve import Hit, Retriever
+from app.settings import Settings
+from app.text import content_tokens, normalize
+
+_LISTY = re.compile(r"哪些|哪几|有什么|有哪|什么样|几大|几个|\bwhich\b|\bwhat are\b|\blist\b|\bwhat kinds?\b")
+_JOIN = re.compile(r"以及|还有|和|与|及|、|\band\b|,|，|;|；")
+# Time frame a question asks about: achievements so far, the 2035 vision, or plans (the default).
+_PAST = re.compile(
+    r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|十三五|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b|13th"
+)
+_VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\bvision\b")
+_PLAN = re.compile(r"十四五|以后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bplan|14th")
+ELLIPSIS = "……"
+_CUT = "，,：:；;、 "
+
+
+@dataclass(frozen=True)
+class Composition:
+    text: str
+    spans: tuple[Span, ...]
+    citations: tuple[Ref, ...]
+    extra_hits: tuple[Hit, ...] = ()  # units found for the parts of a several-part question
+
+
+class Weights:
+    """IDF weights of the words a question is about (the follow-up's own words count fully)."""
+
+    def __init__(self, retriever: Retriever, query: Query) -> None:
+        own = set(content_tokens(query.text)) | set(retriever.expand(query.text))
+        prev = set(content_tokens(query.previous)) | set(retriever.expand(query.previous)) if query.previous else set()
+        self.w: dict[str, float] = {}
+        for t in own | prev:
+            idf = retriever.idf(t)
+            if idf > 0:
+                self.w[t] = idf * (1.0 if t in own else 0.6)
+        self.total = sum(self.w.values())
+
+    def share(self, words: frozenset[str] | set[str], skip: set[str] | None = None) -> float:
+        if not self.total:
+            return 0.0
+        return sum(v for t, v in self.w.items() if t in words and not (skip and t in skip)) / self.total
+
+    def matched(self, words: frozenset[str] | set[str]) -> set[str]:
+        return {t for t in self.w if t in words}
+
+
+def time_frame(question: str) -> str:
+    """ "past", "vision" or "plan": which part of the plan's timeline the question is about."""
+    q = normalize(question)
+    if _VISION.search(q) and not re.search(r"十四五|14th", q):
+        return "vision"
+    if _PAST.search(q) and not _PLAN.search(q.replace("取得", "")):
+        return "past"
+    return "plan"
+
+
+def parts(question: str, weights: Weights, min_share: float) -> list[str]:
+    """The parts of a question that asks about several things ("安全生产和应急这两块怎么抓"), or [] for one."""
+    pieces = [p for p in _JOIN.split(normalize(question)) if p.strip()]
+    if len(pieces) < 2:
+        return []
+    out: list[str] = []
+    for piece in pieces:
+        if weights.share(set(content_tokens(piece))) >= min_share:
+            out.append(piece)
+        elif out:
+            out[-1] += piece  # a piece without content of its own ("这两块怎么抓") belongs to its neighbour
+    return out if len(out) >= 2 else []
+
+
+class Composer:
+    """Chooses spans and writes the answer; one per process, stateless per question."""
+
+    def __init__(self, retriever: Retriever, spans: PlanSpans, settings: Settings) -> None:
+        self.retriever = retriever
+        self.spans = spans
+        self.settings = settings
+        self.frames = _load_frames()
+        self.filler = _load_filler()
+
+    # -- choosing ----------------------------------------------------------------------
+    def units(self, hits: Sequence[Hit]) -> list[Hit]:
+        """The units answers may quote: the leading ones, minus those far weaker than the best."""
+        units = [h for h in hits if h.kind != "part"][: self.settings.compose_units]
+        if not units:
+            return []
+        floor = self.settings.compose_unit_floor * units[0].score
+        return [h for i, h in enumerate(units) if i == 0 or h.score >= floor]
+
+    def scored(self, query: Query, hits: Sequence[Hit], weights: Weights) -> list[tuple[float, Sentence]]:
+        """(score, sentence) for every quotable sentence of the leading units, best first.
+
+        score = share of the question's words in the sentence + its dense similarity (rescaled over the
+        candidates) + the unit's retrieval score relative to the best + the share of the question's words in
+        the unit's title, adjusted for the time frame asked about and, for 哪些 questions, for lists.
+        """
+        s = self.settings
+        units = self.units(hits)
+        pool = [
+            (h, sent)
+            for h in units
+            for sent in self.spans.sentences(h.ref)
+            if not sent.is_title and len(sent.text) >= s.span_min_chars and sent.text not in self.filler
+        ]
+        if not pool:
+            return []
+        similarity = self.retriever.sentence_similarity(query.topic)
+        raw = [similarity.get((sent.ref, sent.text)) for _, sent in pool]
+        known = [v for v in raw if v is not None]
+        lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
+        listy = bool(_LISTY.search(normalize(query.text)))
+        frame = time_frame(query.topic)
+        top = units[0].score or 1.0
+        titles = {h.ref: weights.share(set(content_tokens(h.title))) for h in units}
+        out = []
+        for (h, sent), cos in zip(pool, raw, strict=True):
+            dense = (cos - lo) / ((hi - lo) or 1.0) if cos is not None else 0.5  # glossary: no sentence view
+            score = weights.share(sent.words) + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
+            score += s.span_title_weight * titles[h.ref]
+            unit_frame = self.frames.get(sent.ref, ("plan", ""))[0]
+            if unit_frame != frame and (unit_frame != "plan" or frame != "plan"):
+                score -= s.span_frame_penalty
+            if listy and sent.text.count("、") >= 2:
+                score += s.span_list_bonus
+            out.append((score, sent))
+        out.sort(key=lambda t: -t[0])
+        return out
+
+    def choose(self, query: Query, hits: Sequence[Hit]) -> tuple[list[Span], list[Hit]]:
+        """The spans to quote, and the units searched for the question's parts (beside ``hits``)."""
+        weights = Weights(self.retriever, query)
+        ranked = self.scored(query, hits, weights)
+        if not ranked:
+            return [], []
+        extra: list[Hit] = []
+        s = self.settings
+        chosen: list[Sentence] = [ranked[0][1]]
+        covered = weights.matched(ranked[0][1].words)
+        split = parts(query.text, weights, s.part_min_share)
+        for part in split[: s.max_spans_multi]:  # each part of a several-part question gets its best sentence
+            sub = Query(part, query.history, query.previous)
+            sub_hits = self.retriever.search(part, k=s.top_k)
+            sub_ranked = self.scored(sub, sub_hits, Weights(self.retriever, sub))
+            if sub_ranked and sub_ranked[0][1] not in chosen:
+                chosen.append(sub_ranked[0][1])
+                extra += [h for h in sub_hits if h.ref == sub_ranked[0][1].ref]
+                covered |= weights.matched(sub_ranked[0][1].words)
+        limit = s.max_spans_multi if split else s.max_spans
+        best = ranked[0][0]
+        for score, sent in ranked[1:]:
+            if len(chosen) >= limit:
+                break
+            if sent in chosen:
+                continue
+            gain = weights.share(sent.words, skip=covered)
+            if score >= s.second_span_ratio * best and gain >= s.span_min_gain:
+                chosen.append(sent)
+                covered |= weights.matched(sent.words)
+        order = {h.ref: i for i, h in enumerate([*hits, *extra])}
+        chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
+        return [self.trim(sent, weights) for sent in chosen], extra
+
+    def trim(self, sent: Sentence, weights: Weights) -> Span:
+        """The sentence, or for a long one the smallest run of its clauses holding its matched words."""
+        s = self.settings
+        if len(sent.text) <= s.span_max_chars or len(sent.clauses) == 1:
+            return self.spans.span(sent.ref, sent.start, sent.end)
+        hits = [weights.share(set(content_tokens(c.text))) for c in sent.clauses]
+        need = 0.9 * sum(hits)
+        best: tuple[int, int] | None = None
+        for i in range(len(sent.clauses)):
+            got = 0.0
+            for j in range(i, len(sent.clauses)):
+                got += hits[j]
+                if got >= need and got > 0:
+                    length = sent.clauses[j].end - sent.clauses[i].start
+                    if best is None or length < sent.clauses[best[1]].end - sent.clauses[best[0]].start:
+                        best = (i, j)
+                    break
+        if best is None:  # nothing matched at clause level: the opening clauses
+            best = (0, 0)
+        i, j = best
+        if i == 1 and len(sent.clauses[0].text) <= s.span_head_chars:
+            i = 0  # the opening clause (subject, time frame) is next to the run: keep it
+        while sent.clauses[j].end - sent.clauses[i].start < s.span_min_chars * 2 and (
+            i > 0 or j + 1 < len(sent.clauses)
+        ):
+            if j + 1 < len(sent.clauses):
+                j += 1
+            else:
+                i -= 1
+        return self.spans.span(sent.ref, sent.clauses[i].start, sent.clauses[j].end)
+
+    # -- writing -----------------------------------------------------------------------
+    def quote(self, span: Span) -> str:
+        """The span as shown: its own words, with …… where its sentence began earlier or goes on."""
+        sent = next(x for x in self.spans.sentences(span.ref) if x.start <= span.start and span.end <= x.end)
+        head = ""
+        if span.start > sent.start:
+            first = sent.clauses[0].text.rstrip(_CUT)
+            head = (first if len(first) <= self.settings.span_head_chars else "") + ELLIPSIS
+        tail = ELLIPSIS if span.end < sent.end else ""
+        return head + span.text.rstrip(_CUT) + tail
+
+    def write(self, spans: Sequence[Span], extra_hits: Sequence[Hit] = ()) -> Composition:
+        lines = []
+        citations: list[Ref] = []
+        for span in spans:
+            label = self.frames.get(span.ref, ("plan", ""))[1]
+            lines.append(render("answer_line", frame=label, quote=self.quote(span), ref=str(span.ref)))
+            if span.ref not in citations:
+                citations.append(span.ref)
+        text = render("answer_lead") + "\n" + "\n".join(lines)
+        return Composition(text, tuple(spans), tuple(citations), tuple(extra_hits))
+
+    def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
+        spans, extra = self.choose(query, hits)
+        return self.write(spans, extra) if spans else None
+
+
+def _load_filler() -> set[str]:
+    """Reviewed sentences that state no measure or fact (exhortations); never quoted as an answer."""
+    from app.settings import REPO_ROOT
+
+    lines = (REPO_ROOT / "corpus" / "filler.txt").read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _load_frames() -> dict[Ref, tuple[str, str]]:
+    """Reviewed (time frame, label) of articles that are not about the 十四五 measures (corpus/frames.tsv)."""
+    from app.refs import parse_ref
+    from app.settings import REPO_ROOT
+
+    out: dict[Ref, tuple[str, str]] = {}
+    for line in (REPO_ROOT / "corpus" / "frames.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        ref_text, frame, label = [*line.split("\t"), "", ""][:3]
+        ref = parse_ref(ref_text.strip())
+        if ref is not None:
+            out[ref] = (frame.strip(), label.strip())
+    return out

@@ -1,0 +1,56 @@
+"""Whether the plan states the figure or date a question asks for.
+
+``app.scope.asks_for_figure`` tells what kind of amount a question wants ("增长百分之几",
+"投资多少亿", "哪一年通车").  The plan states very few figures, so before an answer
+quotes a sentence in place of a number, this stage looks for the amount in every
+plan sentence about the question's topic — the whole plan, not only what retrieval
+returned: "no figure is given" is a claim about the plan.  When none holds one, it
+returns the closest sentence for the "没有给出" template.  It writes nothing itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from app.answering.compose import Weights
+from app.answering.question import Query
+from app.answering.spans import PlanSpans, Sentence
+from app.retrieve import Hit, Retriever
+from app.scope import FigureKind, figure_topic
+from app.settings import Settings
+
+_NUM = r"[\d一二三四五六七八九十百千两]"
+# Amounts as the plan writes them, by the kind of question: "5%", "百亿元", "18家", "八大产业", "15分钟".
+# Years and "11号线" are not amounts; "力争翻番" answers no question about a yearly percentage.
+AMOUNT: dict[FigureKind, re.Pattern[str]] = {
+    "percent": re.compile(r"\d+(?:\.\d+)?\s*%|百分之" + _NUM + r"|个百分点"),
+    "money": re.compile(_NUM + r"+(?:\.\d+)?\s*(?:亿|万|千)?元|" + _NUM + r"+(?:亿|万)"),
+    "date": re.compile(r"(?:19|20)\d{2}年|二〇[〇一二三四五六七八九]{2}年|\d{1,2}月|年底|年内|年前"),
+    "count": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:%|亿|万|元|家|个|公里|千米|米|平方|亩|吨|人|户|所|座|条|张|辆|小时|分钟|强|级)|"
+        r"[一二三四五六七八九十百千两]+(?:亿|万)|百分之|[一二三四五六七八九十两]+(?:大|个|项|类|座|所|家|条)"
+    ),
+}
+
+
+def figure_missing(
+    query: Query, kind: FigureKind, hits: Sequence[Hit], retriever: Retriever, spans: PlanSpans, settings: Settings
+) -> Sentence | None:
+    """The closest sentence when no sentence about the question's topic holds the amount asked for.
+
+    Sentences are ranked by the IDF-weighted share of the question's topic words (what the amount
+    is *of*), ties going to the unit retrieval ranked higher.  None means "answer normally": either
+    the amount is stated, or nothing in the plan is clearly about the topic.
+    """
+    weights = Weights(retriever, Query(figure_topic(query.text), query.history, query.previous))
+    order = {h.ref: i for i, h in enumerate(hits)}
+    pool = [s for s in spans.all if s.ref.kind == "article" and not s.is_title and len(s.text) >= 10]
+    ranked = sorted(((weights.share(s.words), s) for s in pool), key=lambda t: (-t[0], order.get(t[1].ref, 99)))
+    if not ranked or ranked[0][0] < settings.figure_topic_min:
+        return None
+    close = [s for i, (v, s) in enumerate(ranked) if i < 3 or v >= settings.figure_close * ranked[0][0]]
+    if any(AMOUNT[kind].search(s.text) for s in close):
+        return None
+    leading = [h.ref for h in hits if h.kind == "article"][: settings.compose_units]
+    return next((s for _, s in ranked if s.ref in leading), ranked[0][1])

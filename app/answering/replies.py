@@ -1,0 +1,84 @@
+"""Fixed replies for the routes that quote no chosen span: refusals, lookups, absent figures.
+
+Every reply is a template from ``prompts/`` filled with the plan's own text (a whole
+unit, a sentence, a title) or with what the question asked for.  Nothing here
+decides which reply applies (``app.answering.route``) or calls a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.answering.events import Citation
+from app.answering.route import Decision
+from app.corpus import Plan
+from app.prompts import render
+from app.refs import Ref, parse_ref
+from app.retrieve import Hit
+
+# Refusals that suggest articles only when the question shared a real content word with them.
+_SUGGEST = {"ok", "other_region", "year_not_in_plan", "price", "not_in_plan"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    refused: bool
+    citations: tuple[Ref, ...] = ()
+    spans: tuple[Citation, ...] = ()
+    related: tuple[Ref, ...] = ()
+
+
+def refusal(decision: Decision, hits: Sequence[Hit], suggest: Sequence[Hit]) -> Reply:
+    if decision.reason == "instructions":
+        return Reply(render("refusal_instructions"), True)
+    text = render("refusal", missing=f"“{decision.missing}”" if decision.missing else "这方面的内容")
+    if decision.reason in _SUGGEST and suggest:
+        refs = "；".join(f"{h.ref}（{h.title}）" for h in suggest)
+        text += "\n" + render("refusal_related", refs=refs)
+    return Reply(text, True)
+
+
+def missing_unit(decision: Decision, plan: Plan) -> Reply:
+    ref = parse_ref(decision.missing)
+    count = len(plan.glossary) if ref is not None and ref.kind == "glossary" else len(plan.articles)
+    if ref is not None and ref.kind == "part":
+        count = len(plan.parts)
+        text = f"《建议》共 {count} 个部分，没有{ref}。请换一个编号，或直接描述您想了解的内容。"
+        return Reply(text, True)
+    if ref is not None and ref.kind == "glossary":
+        return Reply(f"名词解释共 {count} 条，没有{ref}。请换一个编号，或直接描述您想了解的内容。", True)
+    return Reply(render("missing_unit", count=count, ref=decision.missing), True)
+
+
+def no_figure(decision: Decision) -> Reply:
+    s = decision.closest
+    if s is None:
+        raise ValueError("a no-figure decision always carries the closest sentence")
+    what = "时间" if decision.figure == "date" else "数字"
+    text = render("no_figure", what=what, quote=s.text.rstrip("，,；;："), ref=str(s.ref))
+    return Reply(text, True, (s.ref,), (Citation(s.ref, s.text, s.start, s.end),))
+
+
+def lookup(hits: Sequence[Hit], plan: Plan) -> Reply:
+    named = [h for h in hits if h.via != "ranked"]
+    shown = named[:1] if named[0].kind == "part" else named[:3]
+    blocks, related, spans = [], [], []
+    for h in shown:
+        text = plan.unit_text(h.ref)
+        block = render("lookup", ref=str(h.ref), title=h.title, text=text)
+        spans.append(Citation(h.ref, text, 0, len(text)))
+        if h.kind == "glossary":
+            term = re.sub(r"[“”]", "", h.title)
+            users = [a.ref for a in plan.articles if term in re.sub(r"[“”]", "", a.text)]
+            related += [r for r in users if r not in related]
+            if users:
+                block += "\n" + render("lookup_term_users", refs="、".join(str(r) for r in users))
+        if h.kind == "part":
+            arts = [a for a in plan.articles if a.part == h.number]
+            related += [a.ref for a in arts if a.ref not in related]
+            block += "\n" + render("lookup_part", articles="；".join(f"{a.ref} {a.title}" for a in arts))
+        blocks.append(block)
+    return Reply("\n\n".join(blocks), False, tuple(h.ref for h in shown), tuple(spans), tuple(related))

@@ -1,0 +1,56 @@
+"""Stage 3: which path a question takes, decided by code alone.
+
+In order: a unit the question names that does not exist ("第41条") → said plainly;
+out of scope (``app.scope``) → refusal naming what the plan does not cover; a unit
+named on purpose ("第8条讲什么", "什么是月光经济") → its original text; an amount or date
+the plan does not state → "没有给出" with the closest sentence; everything else →
+composed from the plan's spans.  A pure function of its inputs: no I/O, no model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.answering.events import RouteKind
+from app.answering.figures import figure_missing
+from app.answering.question import Query
+from app.answering.spans import PlanSpans, Sentence
+from app.corpus import Plan
+from app.refs import Ref, find_refs
+from app.retrieve import Hit, Retriever
+from app.scope import FigureKind, Scope, asks_for_figure, decide_scope
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: RouteKind
+    reason: str = ""
+    missing: str = ""  # refusal: what the plan does not mention; missing_unit: the unit asked for
+    figure: FigureKind | None = None
+    closest: Sentence | None = None  # no_figure: the plan's closest sentence
+
+
+def missing_units(question: str, plan: Plan) -> list[Ref]:
+    return [m.ref for m in find_refs(question) if not plan.exists(m.ref)]
+
+
+def decide(
+    query: Query, hits: Sequence[Hit], plan: Plan, retriever: Retriever, spans: PlanSpans, settings: Settings
+) -> Decision:
+    absent = missing_units(query.text, plan)
+    if absent:
+        return Decision("missing_unit", "unit_not_in_plan", str(absent[0]))
+    named = any(h.via != "ranked" for h in hits)
+    scope: Scope = decide_scope(query.text, plan, named, retriever=retriever, hits=hits)
+    if not scope.in_scope:
+        return Decision("refusal", scope.reason, scope.missing)
+    if named and hits and hits[0].via != "ranked":
+        return Decision("lookup", "reference")
+    kind = asks_for_figure(query.text)
+    if kind is not None:
+        closest = figure_missing(query, kind, hits, retriever, spans, settings)
+        if closest is not None:
+            return Decision("no_figure", "figure_not_given", figure=kind, closest=closest)
+    return Decision("compose", "ok")

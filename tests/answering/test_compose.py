@@ -1,0 +1,82 @@
+"""Composition from the plan's spans, on the deterministic fake retriever."""
+
+import re
+
+import pytest
+
+from app.answering.compose import Composer, parts, time_frame
+from app.answering.question import Query
+from app.answering.spans import PlanSpans
+from app.prompts import render
+
+
+@pytest.fixture()
+def composer(fake_retriever, settings):
+    return Composer(fake_retriever, PlanSpans(fake_retriever.plan), settings)
+
+
+def quotes(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"“((?:[^“”]|“[^“”]*”)*)”\[(第\d+条|名词解释\d+)\]", text)
+
+
+def compose(composer, q: str):
+    query = Query(q, ())
+    return composer.compose(query, composer.retriever.search(q, k=5))
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["三江港要建设哪些物流项目?", "以后老百姓看病会不会更方便?", "规划里对养老有什么安排?", "八大产业是哪些"],
+)
+def test_every_quote_is_the_plans_own_words_with_its_own_citation(composer, plan, q):
+    c = compose(composer, q)
+    assert c is not None and c.text.startswith(render("answer_lead"))
+    found = quotes(c.text)
+    assert found and len(found) == len(c.spans)
+    for (quote, ref), span in zip(found, c.spans, strict=True):
+        assert ref == str(span.ref)
+        assert plan.unit_text(span.ref)[span.start : span.end] == span.text
+        for piece in quote.split("……"):
+            assert piece.strip("（）") in plan.unit_text(span.ref)
+
+
+def test_filler_and_titles_are_never_quoted(composer):
+    for q in ["实施十四五规划责任重大吗", "十四五规划怎么落实", "大力发展数字经济"]:
+        c = compose(composer, q)
+        assert c is not None
+        assert "责任重大,使命光荣" not in c.text and "大有可为" not in c.text
+        assert "“大力发展数字经济。”" not in c.text
+
+
+def test_past_achievements_are_labelled_and_not_offered_for_plans(composer):
+    past = compose(composer, "十三五时期华容取得了哪些成就?")
+    assert past is not None and "（回顾“十三五”时期）" in past.text
+    assert time_frame("到2035年华容要达到什么目标?") == "vision"
+    assert time_frame("过去五年取得了哪些成绩?") == "past"
+    assert time_frame("以后看病方便吗") == "plan"
+
+
+def test_a_two_part_question_gets_a_span_for_each_part(composer):
+    c = compose(composer, "安全生产和突发事件应急这两块怎么抓?")
+    assert c is not None
+    text = c.text
+    assert "安全生产" in text and "应急" in text and len(c.spans) >= 2
+
+
+def test_parts_are_only_pieces_with_content(composer):
+    from app.answering.compose import Weights
+
+    q = "安全生产和突发事件应急这两块怎么抓?"
+    w = Weights(composer.retriever, Query(q, ()))
+    assert len(parts(q, w, 0.15)) == 2
+    one = "华容的数字经济怎么发展?"
+    assert parts(one, Weights(composer.retriever, Query(one, ())), 0.15) == []
+
+
+def test_a_long_sentence_is_cut_to_its_clauses_with_marks(composer, plan):
+    c = compose(composer, "武汉地铁11号线会延伸到华容吗")
+    assert c is not None and "武汉地铁11号线延伸工程" in c.text
+    span = c.spans[0]
+    sentence = next(s for s in composer.spans.sentences(span.ref) if s.start <= span.start and span.end <= s.end)
+    if span.start > sentence.start:
+        assert "……" in c.text

@@ -1,0 +1,41 @@
+import pytest
+
+from app.answering.question import Query
+from app.answering.route import decide
+from app.answering.spans import PlanSpans
+
+
+@pytest.fixture()
+def route(fake_retriever, settings):
+    spans = PlanSpans(fake_retriever.plan)
+
+    def _route(q: str):
+        hits = fake_retriever.search(q, k=5)
+        return decide(Query(q, ()), hits, fake_retriever.plan, fake_retriever, spans, settings)
+
+    return _route
+
+
+@pytest.mark.parametrize(
+    ("q", "kind", "missing"),
+    [
+        ("第41条规定每户补贴5000元，怎么领取？", "missing_unit", "第41条"),
+        ("名词解释30是什么", "missing_unit", "名词解释30"),
+        ("第8条讲什么?", "lookup", ""),
+        ("什么是月光经济?", "lookup", ""),
+        ("帮我写一首诗", "refusal", ""),
+        ("“十四五”时期地区生产总值每年的增速具体是百分之多少？", "no_figure", ""),
+        ("三江港要建设哪些物流项目?", "compose", ""),
+    ],
+)
+def test_each_question_takes_one_path(route, q, kind, missing):
+    d = route(q)
+    assert d.kind == kind
+    if missing:
+        assert d.missing == missing
+
+
+def test_no_figure_carries_the_closest_sentence(route, plan):
+    d = route("“十四五”时期地区生产总值每年的增速具体是百分之多少？")
+    assert d.closest is not None and d.closest.text in plan.unit_text(d.closest.ref)
+    assert route("华容高新技术企业达到多少家").kind == "compose"  # "18家" is stated
