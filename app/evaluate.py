@@ -162,6 +162,10 @@ def evaluate_answers(
         )
         if progress and n % 10 == 0:
             progress(f"已评测 {n}/{len(items)}")
+    return {"summary": _answer_summary(answerer.model_name, rows), "rows": rows}
+
+
+def _answer_summary(model: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     ins = [r for r in rows if r["in_scope"]]
     outs = [r for r in rows if not r["in_scope"]]
     precisions = [r["precision"] for r in ins if r["precision"] is not None]
@@ -172,8 +176,8 @@ def evaluate_answers(
     modes: dict[str, int] = defaultdict(int)
     for r in rows:
         modes[r["mode"]] += 1
-    summary = {
-        "model": answerer.model_name,
+    return {
+        "model": model,
         "n_in_scope": len(ins),
         "n_out_of_scope": len(outs),
         "cites_gold": share(ins, "cites_gold"),
@@ -188,4 +192,3 @@ def evaluate_answers(
         "total_ms_p95": round(percentile([r["total_ms"] for r in rows], 0.95), 1),
         "modes": dict(modes),
     }
-    return {"summary": summary, "rows": rows}

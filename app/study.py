@@ -2,14 +2,16 @@
 
 Given a scope — a topic ("数字经济"), a part ("第二部分") or an article range
 ("7-11") — build a document with, in order: title block; 原文摘编 (articles quoted
-verbatim); 学习要点 (5–10 points, each a one-sentence explanation, its ref and a
-short verbatim quote); 名词解释 used in the scope; 讨论题; 自测题 (multiple choice
-and fill-in-the-blank with an answer key); an appendix with every cited article.
+verbatim); 学习要点 (5–10 points, each an article's own title, its ref and a
+short verbatim quote); 名词解释 used in the scope; 讨论题 (fixed question templates
+around the articles' titles); 自测题 (multiple choice and fill-in-the-blank with an
+answer key); an appendix with every cited article.
 
-Faithfulness is enforced by code: every quote and every quiz answer is checked to be
-an exact substring of the cited unit; model-written explanations are checked by
-``app.citations`` and replaced by a plain code-made sentence when they do not
-verify; items that fail are dropped and counted.  Works without a model.
+Faithfulness is by construction, as in answers: no sentence a model wrote is shown.
+With a model, its one-line summary of an article only chooses which sentence is
+quoted (it is aligned to the article's sentences and discarded); every quote and
+every quiz answer is checked to be an exact substring of the cited unit; items that
+fail are dropped and counted.  Works without a model.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from app.citations import hard_facts_ok, support
+from app.citations import support
 from app.corpus import Article, GlossaryTerm, Plan
 from app.llm import Generator
 from app.prompts import render
@@ -39,9 +42,9 @@ class StudyError(ValueError):
 @dataclass(frozen=True)
 class KeyPoint:
     ref: Ref
-    explanation: str
-    quote: str
-    by_model: bool
+    title: str  # the article's own title (verbatim)
+    quote: str  # a verbatim run of clauses of one of its sentences
+    by_model: bool  # the model's summary chose this sentence (the summary itself is never shown)
 
 
 @dataclass(frozen=True)
@@ -128,37 +131,51 @@ def _short_quote(sentence: str, limit: int = 80, least: int = 20) -> str:
     return out.rstrip(",，;；") if len(out) >= least else sentence[:limit]
 
 
+def _model_choice(article: Article, generator: Generator) -> str | None:
+    """The article sentence the model's one-line summary grounds to (the summary itself is never shown)."""
+    prompt = render("study_point", ref=str(article.ref), title=article.title, text=article.text[:600])
+    reply = "".join(generator.stream([{"role": "user", "content": prompt}], 80, 60.0)).strip()
+    reply = reply.split("\n")[0].strip()
+    candidates = [article.text[a:b].strip() for a, b in sentences(article.text)][1:]
+    scored = max(((support(reply, c), c) for c in candidates if len(c) >= 12), default=(0.0, ""))
+    return scored[1] if reply and scored[0] >= 0.5 else None
+
+
 def _points(
     plan: Plan, articles: list[Article], generator: Generator | None, progress: Progress
 ) -> tuple[list[KeyPoint], int]:
+    """Key points: each the article's own title and one verbatim quote from it.
+
+    With a model, its summary of the article chooses which sentence is quoted (draft, then ground);
+    a summary that grounds to no sentence is dropped and counted, and the code's choice stands.
+    """
     per = max(1, min(3, 10 // max(1, len(articles))))
-    wanted = [(a, s) for a in articles for s in _key_sentences(a, per)][:10]
     points: list[KeyPoint] = []
     dropped = 0
-    for i, (a, sentence) in enumerate(wanted):
-        progress(0.1 + 0.6 * i / max(1, len(wanted)), f"学习要点 {i + 1}/{len(wanted)}（{a.ref}）")
-        quote = _short_quote(sentence)
-        explanation, by_model = "", False
+    for i, a in enumerate(articles):
+        if len(points) >= 10:
+            break
+        progress(0.1 + 0.6 * i / max(1, len(articles)), f"学习要点（{a.ref}）")
+        picks = [(s, False) for s in _key_sentences(a, per)]
         if generator is not None:
-            prompt = render("study_point", ref=str(a.ref), title=a.title, text=sentence)
-            reply = "".join(generator.stream([{"role": "user", "content": prompt}], 80, 60.0)).strip()
-            reply = re.split(r"[\n]", reply)[0].strip()
-            if reply and support(reply, a.text) >= 0.6 and hard_facts_ok(reply, a.text):
-                explanation, by_model = reply.rstrip("。") + "。", True
+            choice = _model_choice(a, generator)
+            if choice is None:
+                dropped += 1  # the model's summary grounded to nothing: the code's choice stands
             else:
-                dropped += 1  # the model's sentence did not verify; a code-made one replaces it
-        if not explanation:  # without a (verified) model sentence the point is the article's own heading
-            explanation = f"{a.title}。"
-        if quote not in a.text:
-            dropped += 1
-            continue
-        points.append(KeyPoint(a.ref, explanation, quote, by_model))
+                picks = [(choice, True), *[(s, False) for s, _ in picks if s != choice]][:per]
+        for sentence, by_model in picks:
+            quote = _short_quote(sentence)
+            if quote not in a.text:
+                dropped += 1
+                continue
+            points.append(KeyPoint(a.ref, a.title, quote, by_model))
+    points = points[:10]
     if len(points) < 5:  # widen with title sentences so a small scope still has 5 points
         for a in articles:
             if len(points) >= 5:
                 break
             if all(p.quote != a.title for p in points):
-                points.append(KeyPoint(a.ref, f"{a.title}。", a.title, False))
+                points.append(KeyPoint(a.ref, a.title, a.title, False))
     return points, dropped
 
 
@@ -292,9 +309,10 @@ def verify_study(doc: StudyDoc, plan: Plan) -> None:
         text = plan.unit_text(q.ref)
         if q.kind == "choice":
             correct = q.options["ABCD".index(q.answer)]
-            assert correct in text and all(o not in text for o in q.options if o != correct), q
-        else:
-            assert q.stem.split("）", 1)[1].replace("______", q.answer, 1) in text, q
+            if correct not in text or any(o in text for o in q.options if o != correct):
+                raise AssertionError(f"quiz item not verified against {q.ref}: {q.stem}")
+        elif q.stem.split("）", 1)[1].replace("______", q.answer, 1) not in text:
+            raise AssertionError(f"fill-in item not verified against {q.ref}: {q.stem}")
 
 
 def to_markdown(doc: StudyDoc, plan: Plan) -> str:
@@ -312,7 +330,7 @@ def to_markdown(doc: StudyDoc, plan: Plan) -> str:
         lines += [f"**{a.ref} {a.title}**", "", a.text, ""]
     lines += ["## 二、学习要点", ""]
     for i, p in enumerate(doc.points, 1):
-        lines += [f"{i}. {p.explanation}（{p.ref}）原文：“{p.quote}”"]
+        lines += [f"{i}. {p.title}（{p.ref}）原文：“{p.quote}”"]
     lines += ["", "## 三、名词解释", ""]
     lines += [f"- **{g.term}**：{g.definition}（名词解释{g.number}）" for g in doc.terms] or [
         "（本范围未出现附件所列名词。）"
@@ -395,7 +413,7 @@ def to_docx(doc: StudyDoc, plan: Plan, path: Path) -> Path:
         para(a.text)
     heading("二、学习要点")
     for i, p in enumerate(doc.points, 1):
-        para(f"{i}. {p.explanation}（{p.ref}）原文：“{p.quote}”")
+        para(f"{i}. {p.title}（{p.ref}）原文：“{p.quote}”")
     heading("三、名词解释")
     for g in doc.terms:
         para(f"{g.term}：{g.definition}（名词解释{g.number}）")
@@ -410,6 +428,18 @@ def to_docx(doc: StudyDoc, plan: Plan, path: Path) -> Path:
         for j, o in enumerate(q.options):
             para(f"{'ABCD'[j]}. {o}", indent=False)
     para("参考答案", HEI, 14, indent=False)
+    _answer_table(d, doc)
+    heading("附录：引用条目全文")
+    for r in doc.cited:
+        para(f"{r} {plan.unit_title(r)}", HEI, 14, indent=False)
+        para(plan.unit_text(r), size=12)
+    _page_numbers(sec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    d.save(str(path))
+    return path
+
+
+def _answer_table(d: Any, doc: StudyDoc) -> None:
     table = d.add_table(rows=1, cols=3)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ("题号", "答案", "出处"), strict=True):
@@ -418,12 +448,14 @@ def to_docx(doc: StudyDoc, plan: Plan, path: Path) -> Path:
         row = table.add_row().cells
         for cell, text in zip(row, (str(i), q.answer, str(q.ref)), strict=True):
             _set_font(cell.paragraphs[0].add_run(text), FANGSONG, 12)
-    heading("附录：引用条目全文")
-    for r in doc.cited:
-        para(f"{r} {plan.unit_title(r)}", HEI, 14, indent=False)
-        para(plan.unit_text(r), size=12)
 
-    footer = sec.footer.paragraphs[0]
+
+def _page_numbers(section: Any) -> None:
+    """A centred PAGE field in the footer."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = footer.add_run()
     for tag in ("begin", "PAGE", "end"):
@@ -434,9 +466,6 @@ def to_docx(doc: StudyDoc, plan: Plan, path: Path) -> Path:
             el = run._element.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): tag})
         run._element.append(el)
     _set_font(run, SONG, 14)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    d.save(str(path))
-    return path
 
 
 def write_study(doc: StudyDoc, plan: Plan, out_dir: Path, stem: str = "") -> tuple[Path, Path]:

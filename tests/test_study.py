@@ -39,14 +39,20 @@ def test_text_only_material_is_verified(plan):
         assert p.quote in plan.unit_text(p.ref)
 
 
-def test_model_points_verified_or_replaced(plan):
-    good = ScriptedGenerator(fn=lambda prompt: "聚力实施招才引智工程,积极引进高层次人才和创新团队")
+def test_the_model_only_chooses_which_sentence_is_quoted(plan):
+    summary = "聚力实施招才引智工程,积极引进高层次人才和创新团队"
+    good = ScriptedGenerator(fn=lambda prompt: summary + "，打造人才高地。")
     doc = build_study("第7条", plan, None, good, "fake", today=TODAY)
-    assert any(p.by_model for p in doc.points)
+    verify_study(doc, plan)
+    chosen = [p for p in doc.points if p.by_model]
+    assert chosen and all(p.quote in plan.unit_text(p.ref) for p in chosen)
+    md = to_markdown(doc, plan)
+    assert "打造人才高地" not in md  # the model's own words are never shown
     bad = ScriptedGenerator("华容区将在2030年建成月球基地。")
     doc = build_study("第7条", plan, None, bad, "fake", today=TODAY)
     assert not any(p.by_model for p in doc.points) and doc.dropped >= 1
     assert "月球" not in to_markdown(doc, plan)
+    assert all(p.title == plan.unit_title(p.ref) for p in doc.points)
 
 
 def test_docx_structure(plan, tmp_path):
