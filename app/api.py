@@ -75,6 +75,7 @@ def create_router(answerer: Pipeline) -> APIRouter:
                 "spans",
                 "scope_reason",
                 "missing",
+                "question",
             )
         }
 

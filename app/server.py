@@ -42,7 +42,7 @@ def build_app(answerer: Pipeline, settings: Settings, store: FeedbackStore, with
     app.include_router(create_router(answerer))
     if with_ui:
         demo = create_ui(answerer, settings, store)
-        demo.queue(max_size=settings.queue_size * 4 + 4, default_concurrency_limit=1)
+        demo.queue(max_size=settings.web_queue_max, default_concurrency_limit=1)
         app = gr.mount_gradio_app(
             app,
             demo,

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     second_span_ratio: float = Field(
         0.75, ge=0.0, le=1.0, description="A further sentence is quoted when it scores this share of the best."
     )
+    place_span_ratio: float = Field(
+        0.5, ge=0.0, le=1.0, description="For a question about one place: quote its sentences scoring this share."
+    )
     span_min_gain: float = Field(
         0.05, ge=0.0, le=1.0, description="...and holds at least this share of the question's words not yet quoted."
     )
@@ -108,10 +111,16 @@ class Settings(BaseSettings):
     span_unit_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of the unit's relative retrieval score.")
     span_title_weight: float = Field(0.3, ge=0.0, le=5.0, description="Weight of the question's words in the title.")
     span_frame_penalty: float = Field(
-        0.4, ge=0.0, le=5.0, description="Penalty for a sentence from another time frame (十三五/十四五/2035)."
+        1.0, ge=0.0, le=5.0, description="Penalty for a sentence from another time frame (十三五/十四五/2035)."
+    )
+    span_early_bonus: float = Field(
+        0.1, ge=0.0, le=1.0, description="Bonus for an article's first sentences (divided by 1+position)."
     )
     span_list_bonus: float = Field(0.05, ge=0.0, le=1.0, description="Bonus for 、-lists when asked 哪些/which.")
     span_max_chars: int = Field(110, ge=20, le=2000, description="Longer sentences are cut to their matching clauses.")
+    span_trim_min_chars: int = Field(
+        60, ge=1, le=500, description="A cut sentence keeps at least this many characters (whole clauses)."
+    )
     span_min_chars: int = Field(12, ge=1, le=200, description="Sentences shorter than this are never quoted alone.")
     span_head_chars: int = Field(
         16, ge=0, le=100, description="A cut sentence keeps its opening clause (subject, time frame) up to this length."
@@ -133,7 +142,16 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web server.")
-    queue_size: int = Field(8, ge=0, description="Most requests waiting for the model in the web chat.")
+    queue_size: int = Field(8, ge=0, description="Most long jobs (study material) waiting for the model.")
+    web_concurrency: int = Field(
+        16,
+        ge=1,
+        le=256,
+        description="Questions the page answers at once (answers take milliseconds; docs/performance.md).",
+    )
+    web_queue_max: int = Field(
+        512, ge=1, le=100_000, description="Most page requests waiting in Gradio's queue before '请稍后再试'."
+    )
     feedback_db: Path = Field(
         default_factory=lambda: _default_cache() / "feedback.sqlite3", description="Feedback store."
     )

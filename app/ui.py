@@ -360,8 +360,8 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
             study_view = gr.Markdown(elem_id="study-view")
 
         outputs = [chat, side, box, chips, answers, status]
-        send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.queue_size + 2)
-        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=settings.queue_size + 2)
+        send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency)
+        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency)
         chips.change(show_unit, [chips, answers], side).then(
             None, None, None, js="() => document.getElementById('side')?.scrollIntoView({behavior: 'smooth'})"
         )

@@ -103,8 +103,17 @@ class Composer:
         self.settings = settings
         self.frames = _load_frames()
         self.filler = _load_filler()
+        self.places = _load_places()
 
     # -- choosing ----------------------------------------------------------------------
+    def place(self, query: Query) -> tuple[str, ...]:
+        """Aliases of the place the question is about (its own words first, then a follow-up's topic)."""
+        for text in (query.text, query.previous):
+            for _, aliases in self.places:
+                if any(a in text for a in aliases):
+                    return aliases
+        return ()
+
     def units(self, hits: Sequence[Hit]) -> list[Hit]:
         """The units answers may quote: the leading ones, minus those far weaker than the best."""
         units = [h for h in hits if h.kind != "part"][: self.settings.compose_units]
@@ -113,7 +122,9 @@ class Composer:
         floor = self.settings.compose_unit_floor * units[0].score
         return [h for i, h in enumerate(units) if i == 0 or h.score >= floor]
 
-    def scored(self, query: Query, hits: Sequence[Hit], weights: Weights) -> list[tuple[float, Sentence]]:
+    def scored(
+        self, query: Query, hits: Sequence[Hit], weights: Weights, place: tuple[str, ...] = ()
+    ) -> list[tuple[float, Sentence]]:
         """(score, sentence) for every quotable sentence of the leading units, best first.
 
         score = share of the question's words in the sentence + its dense similarity (rescaled over the
@@ -122,11 +133,22 @@ class Composer:
         """
         s = self.settings
         units = self.units(hits)
+        frame = time_frame(query.topic)
+        if frame != "plan":  # a question about achievements or the 2035 vision always sees that article
+            framed = [ref for ref, (f, _) in self.frames.items() if f == frame]
+            units += [h for h in self._whole_units(framed) if h.ref not in {u.ref for u in units}]
+        if place:  # only sentences that name the place, from every article that names it (retrieved ones first)
+            seen = {h.ref for h in hits}
+            units = [h for h in hits if any(a in self.spans.plan.unit_text(h.ref) for a in place)]
+            units += [h for h in self._units_naming(place) if h.ref not in seen]
         pool = [
             (h, sent)
             for h in units
             for sent in self.spans.sentences(h.ref)
-            if not sent.is_title and len(sent.text) >= s.span_min_chars and sent.text not in self.filler
+            if not sent.is_title
+            and len(sent.text) >= s.span_min_chars
+            and sent.text not in self.filler
+            and (not place or any(a in sent.text for a in place))
         ]
         if not pool:
             return []
@@ -135,14 +157,13 @@ class Composer:
         known = [v for v in raw if v is not None]
         lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
         listy = bool(_LISTY.search(normalize(query.text)))
-        frame = time_frame(query.topic)
-        top = units[0].score or 1.0
+        top = max(h.score for h in units) or 1.0
         titles = {h.ref: weights.share(set(content_tokens(h.title))) for h in units}
         out = []
         for (h, sent), cos in zip(pool, raw, strict=True):
             dense = (cos - lo) / ((hi - lo) or 1.0) if cos is not None else 0.5  # glossary: no sentence view
             score = weights.share(sent.words) + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
-            score += s.span_title_weight * titles[h.ref]
+            score += s.span_title_weight * titles[h.ref] + s.span_early_bonus / (1 + sent.index)
             unit_frame = self.frames.get(sent.ref, ("plan", ""))[0]
             if unit_frame != frame and (unit_frame != "plan" or frame != "plan"):
                 score -= s.span_frame_penalty
@@ -152,10 +173,21 @@ class Composer:
         out.sort(key=lambda t: -t[0])
         return out
 
+    def _whole_units(self, refs: Sequence[Ref]) -> list[Hit]:
+        """Articles as hits of a middling score (for units the code adds beside retrieval)."""
+        plan = self.spans.plan
+        arts = [a for a in (plan.article(r.number) for r in refs if r.kind == "article") if a is not None]
+        return [Hit(a.ref, a.part, a.title, a.text, 0.5, 0, len(a.text)) for a in arts]
+
+    def _units_naming(self, place: tuple[str, ...]) -> list[Hit]:
+        """Every article naming the place."""
+        return self._whole_units([a.ref for a in self.spans.plan.articles if any(x in a.text for x in place)])
+
     def choose(self, query: Query, hits: Sequence[Hit]) -> tuple[list[Span], list[Hit]]:
         """The spans to quote, and the units searched for the question's parts (beside ``hits``)."""
         weights = Weights(self.retriever, query)
-        ranked = self.scored(query, hits, weights)
+        place = self.place(query)
+        ranked = self.scored(query, hits, weights, place)
         if not ranked:
             return [], []
         extra: list[Hit] = []
@@ -166,12 +198,12 @@ class Composer:
         for part in split[: s.max_spans_multi]:  # each part of a several-part question gets its best sentence
             sub = Query(part, query.history, query.previous)
             sub_hits = self.retriever.search(part, k=s.top_k)
-            sub_ranked = self.scored(sub, sub_hits, Weights(self.retriever, sub))
+            sub_ranked = self.scored(sub, sub_hits, Weights(self.retriever, sub), place)
             if sub_ranked and sub_ranked[0][1] not in chosen:
                 chosen.append(sub_ranked[0][1])
                 extra += [h for h in sub_hits if h.ref == sub_ranked[0][1].ref]
                 covered |= weights.matched(sub_ranked[0][1].words)
-        limit = s.max_spans_multi if split else s.max_spans
+        limit = s.max_spans_multi if split or place else s.max_spans
         best = ranked[0][0]
         for score, sent in ranked[1:]:
             if len(chosen) >= limit:
@@ -179,9 +211,15 @@ class Composer:
             if sent in chosen:
                 continue
             gain = weights.share(sent.words, skip=covered)
-            if score >= s.second_span_ratio * best and gain >= s.span_min_gain:
+            ratio = s.place_span_ratio if place else s.second_span_ratio
+            if score >= ratio * best and (gain >= s.span_min_gain or place):
                 chosen.append(sent)
                 covered |= weights.matched(sent.words)
+        known = {h.ref for h in [*hits, *extra]}
+        for sent in chosen:  # units found outside retrieval (a place named anywhere in the plan) are shown too
+            if sent.ref not in known:
+                known.add(sent.ref)
+                extra += self._whole_units([sent.ref])
         order = {h.ref: i for i, h in enumerate([*hits, *extra])}
         chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
         return [self.trim(sent, weights) for sent in chosen], extra
@@ -208,7 +246,7 @@ class Composer:
         i, j = best
         if i == 1 and len(sent.clauses[0].text) <= s.span_head_chars:
             i = 0  # the opening clause (subject, time frame) is next to the run: keep it
-        while sent.clauses[j].end - sent.clauses[i].start < s.span_min_chars * 2 and (
+        while sent.clauses[j].end - sent.clauses[i].start < s.span_trim_min_chars and (
             i > 0 or j + 1 < len(sent.clauses)
         ):
             if j + 1 < len(sent.clauses):
@@ -228,7 +266,7 @@ class Composer:
         tail = ELLIPSIS if span.end < sent.end else ""
         return head + span.text.rstrip(_CUT) + tail
 
-    def write(self, spans: Sequence[Span], extra_hits: Sequence[Hit] = ()) -> Composition:
+    def write(self, spans: Sequence[Span], extra_hits: Sequence[Hit] = (), english: bool = False) -> Composition:
         lines = []
         citations: list[Ref] = []
         for span in spans:
@@ -236,12 +274,24 @@ class Composer:
             lines.append(render("answer_line", frame=label, quote=self.quote(span), ref=str(span.ref)))
             if span.ref not in citations:
                 citations.append(span.ref)
-        text = render("answer_lead") + "\n" + "\n".join(lines)
+        text = render("answer_lead_en" if english else "answer_lead") + "\n" + "\n".join(lines)
         return Composition(text, tuple(spans), tuple(citations), tuple(extra_hits))
 
     def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
         spans, extra = self.choose(query, hits)
-        return self.write(spans, extra) if spans else None
+        return self.write(spans, extra, query.english) if spans else None
+
+
+def _load_places() -> list[tuple[str, tuple[str, ...]]]:
+    """Reviewed places inside the district (corpus/places.tsv): (name, aliases longest first)."""
+    from app.settings import REPO_ROOT
+
+    out = []
+    for line in (REPO_ROOT / "corpus" / "places.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, aliases = line.partition("\t")
+            out.append((name.strip(), tuple(sorted(aliases.split(), key=len, reverse=True))))
+    return out
 
 
 def _load_filler() -> set[str]:

@@ -8,6 +8,7 @@ turns them into events.  It loads nothing itself except through ``Pipeline.creat
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from app.answering.events import Answer, Citation, Done, Event, Hits, Mode, Repl
 from app.answering.question import Query, clean_question, make_query, trim_history
 from app.answering.refine import Refiner
 from app.answering.route import Decision, decide
-from app.answering.spans import PlanSpans
+from app.answering.spans import PlanSpans, Sentence
 from app.gate import GatedModel, ModelGate
 from app.prompts import prompts_version
 from app.refs import parse_ref
@@ -67,6 +68,7 @@ class Pipeline:
         self.cache = cache
         self.notice = notice
         self.spans = PlanSpans(self.plan)
+        self.generic = _generic_tokens()
         self.composer = Composer(retriever, self.spans, settings)
         self.refiner = Refiner(model, self.composer, settings) if model and settings.refine == "draft" else None
         self.cache_context = f"{code_version()}|{prompts_version()}|{self.plan.sha256}|{settings.model_dump_json()}"
@@ -147,7 +149,7 @@ class Pipeline:
         self, query: Query, hits: Sequence[Hit], decision: Decision, timer: _Timer
     ) -> Generator[Event, None, None]:
         if decision.kind == "lookup":
-            reply = replies.lookup(hits, self.plan)
+            reply = replies.lookup(hits, self.plan, self._term_usage(hits))
         elif decision.kind == "no_figure":
             reply = replies.no_figure(decision)
         elif decision.kind == "missing_unit":
@@ -174,13 +176,22 @@ class Pipeline:
             )
         )
 
+    def _term_usage(self, hits: Sequence[Hit]) -> list[Sentence]:
+        """Article sentences that use the glossary terms named in the question (the plan's own context)."""
+        terms = [re.sub(r"[“”]", "", h.title) for h in hits if h.kind == "glossary" and h.via != "ranked"]
+        return [
+            sent
+            for sent in self.spans.all
+            if sent.ref.kind == "article"
+            and not sent.is_title
+            and any(t in re.sub(r"[“”]", "", sent.text) for t in terms)
+        ]
+
     def _suggestions(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
-        """Articles worth suggesting beside a refusal: only those sharing a real content word with the question."""
+        """Articles worth naming beside a refusal: only those whose title shares a specific word with the question."""
         words = {t for t in content_tokens(query.text) if self.retriever.idf(t) >= self.settings.suggest_min_idf}
-        out = []
-        for h in hits:
-            if h.kind == "article" and words & set(content_tokens(self.plan.unit_text(h.ref))):
-                out.append(h)
+        words -= self.generic
+        out = [h for h in hits if h.kind == "article" and words & set(content_tokens(h.title))]
         return out[:3]
 
     def _finish(self, query: Query, hits: Sequence[Hit], c: Composition, mode: Mode, timer: _Timer) -> Answer:
@@ -203,6 +214,14 @@ class Pipeline:
         )
 
 
+def _generic_tokens() -> set[str]:
+    """Tokens of corpus/generic_words.txt (reviewed): never enough to relate a question to an article."""
+    from app.settings import REPO_ROOT
+
+    text = (REPO_ROOT / "corpus" / "generic_words.txt").read_text(encoding="utf-8")
+    return {t for line in text.splitlines() if not line.startswith("#") for t in content_tokens(line)}
+
+
 def _from_cache(d: dict[str, Any], question: str, hits: Sequence[Hit], timer: _Timer) -> Answer | None:
     """An answer saved by this very code version (the key says so), with this request's timings."""
     try:
@@ -214,7 +233,7 @@ def _from_cache(d: dict[str, Any], question: str, hits: Sequence[Hit], timer: _T
         )
         mode: Mode = "llm" if d["mode"] == "llm" else "extractive"
         return Answer(
-            question, str(d["answer"]), bool(d["refused"]), cites, (), tuple(hits), timer.timings(),
+            question, str(d["answer"]), bool(d["refused"]), cites, (), tuple(hits), {**timer.timings(), "cached": 1},
             str(d["model"]), mode, str(d.get("notice", "")), spans=spans, scope_reason="cached",
         )  # fmt: skip
     except (KeyError, TypeError, ValueError) as exc:

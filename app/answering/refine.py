@@ -95,4 +95,4 @@ class Refiner:
             log.info("draft grounded nothing; the code-composed answer stands")
             return None
         weights = Weights(self.composer.retriever, query)
-        return self.composer.write([self.composer.trim(sent, weights) for sent in grounded])
+        return self.composer.write([self.composer.trim(sent, weights) for sent in grounded], english=query.english)

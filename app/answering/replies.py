@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.answering.events import Citation
 from app.answering.route import Decision
+from app.answering.spans import Sentence
 from app.corpus import Plan
 from app.prompts import render
 from app.refs import Ref, parse_ref
@@ -62,23 +63,33 @@ def no_figure(decision: Decision) -> Reply:
     return Reply(text, True, (s.ref,), (Citation(s.ref, s.text, s.start, s.end),))
 
 
-def lookup(hits: Sequence[Hit], plan: Plan) -> Reply:
+def lookup(hits: Sequence[Hit], plan: Plan, usage: Sequence[Sentence] = ()) -> Reply:
+    """The named units' original text; a glossary term also gets the plan's sentences that use it."""
     named = [h for h in hits if h.via != "ranked"]
     shown = named[:1] if named[0].kind == "part" else named[:3]
     blocks, related, spans = [], [], []
     for h in shown:
         text = plan.unit_text(h.ref)
+        if h.kind == "part":
+            part = plan.part(h.number)
+            text = part.preamble if part else text  # the part's own paragraph, without a joining "。"
         block = render("lookup", ref=str(h.ref), title=h.title, text=text)
         spans.append(Citation(h.ref, text, 0, len(text)))
         if h.kind == "glossary":
             term = re.sub(r"[“”]", "", h.title)
             users = [a.ref for a in plan.articles if term in re.sub(r"[“”]", "", a.text)]
             related += [r for r in users if r not in related]
-            if users:
+            used = [s for s in usage if s.ref in users][:2]
+            if used:
+                lines = [render("answer_line", frame="", quote=s.text.rstrip("，,；;："), ref=str(s.ref)) for s in used]
+                block += "\n" + render("lookup_term_usage") + "\n" + "\n".join(lines)
+                spans += [Citation(s.ref, s.text, s.start, s.end) for s in used]
+            elif users:
                 block += "\n" + render("lookup_term_users", refs="、".join(str(r) for r in users))
         if h.kind == "part":
             arts = [a for a in plan.articles if a.part == h.number]
             related += [a.ref for a in arts if a.ref not in related]
             block += "\n" + render("lookup_part", articles="；".join(f"{a.ref} {a.title}" for a in arts))
         blocks.append(block)
-    return Reply("\n\n".join(blocks), False, tuple(h.ref for h in shown), tuple(spans), tuple(related))
+    cites = [h.ref for h in shown] + [c.ref for c in spans if c.ref not in {h.ref for h in shown}]
+    return Reply("\n\n".join(blocks), False, tuple(dict.fromkeys(cites)), tuple(spans), tuple(related))
