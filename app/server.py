@@ -21,7 +21,7 @@ from app.answer import Answerer
 from app.api import create_router, error_response
 from app.feedback import FeedbackStore
 from app.settings import Settings
-from app.ui import CSS, HEAD, ModelGate, create_ui
+from app.ui import CSS, HEAD, THEME, ModelGate, create_ui
 
 
 def build_app(
@@ -57,7 +57,7 @@ def build_app(
             footer_links=[],
             css=CSS,
             head=HEAD,
-            theme=gr.themes.Soft(primary_hue="red"),
+            theme=THEME,
         )
     return app
 
