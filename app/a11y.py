@@ -53,12 +53,14 @@ CSS = f"""
    (which breaks html.elder… and @media rules).  The page's own css= rules get that prefix (specificity 0,4,0),
    so overrides of them here carry !important. */
 #chat .message .prose, #chat .message .md {{ opacity: 1 !important; }}  /* Gradio dims messages to 0.8 */
-:focus-visible {{ outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
-textarea:focus-visible, input:focus-visible, select:focus-visible {{ outline-offset: 0 !important; }}
+/* specificity 0,3,2: above Gradio's "textarea.svelte-…{{outline:none!important}}" */
+html:root body :focus-visible:focus-visible {{ outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
+html:root body textarea:focus-visible:focus-visible, html:root body input:focus-visible:focus-visible {{
+  outline-offset: 0 !important; }}
 .hr-sr-only {{ position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }}
 .skip-link {{ position: absolute; left: 8px; top: -100px; z-index: 2000; background: #fff; color: #7f1d1d;
-  padding: 10px 14px; border: 2px solid #7f1d1d; border-radius: 6px; font-weight: 700; }}
+  padding: 10px 14px; border: 2px solid #7f1d1d; border-radius: 6px; font-weight: 700; transition: none !important; }}
 .skip-link:focus {{ top: 8px; }}
 .topbar {{ display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 8px 16px; }}
 .topbar h1 {{ font-size: 1.6em; margin: 0; line-height: 1.3; }}
@@ -75,7 +77,6 @@ textarea:focus-visible, input:focus-visible, select:focus-visible {{ outline-off
 .back-to-chips {{ min-height: 44px; margin: 4px 0 8px; padding: 6px 14px; border: 2px solid #7f1d1d;
   border-radius: 8px; background: #fff; color: #7f1d1d; font-weight: 700; cursor: pointer; }}
 .article h2, .article h3 {{ margin-top: 0.4em; }}
-abbr.term:focus-visible {{ outline-offset: 1px !important; }}
 @media (prefers-reduced-motion: reduce) {{
   *, *::before, *::after {{ transition: none !important; animation-duration: 0.01ms !important;
     animation-iteration-count: 1 !important; scroll-behavior: auto !important; }}
@@ -96,7 +97,10 @@ html.elder {{
   --button-primary-background-fill-hover: #7f1d1d; --checkbox-label-background-fill-selected: #991b1b;
   --button-secondary-text-color: #111827; --body-background-fill: #ffffff; --background-fill-primary: #ffffff;
   --block-label-background-fill: #fef2f2;
+  --link-text-color: #312e81; --link-text-color-hover: #1e1b4b; --link-text-color-visited: #4c1d95;
+  --link-text-color-active: #1e1b4b;
 }}
+html.elder a[href] {{ text-decoration: underline !important; }}
 html.elder body, html.elder .gradio-container {{ font-size: 20px; line-height: 1.7; }}
 html.elder .prose, html.elder .prose p, html.elder .prose li, html.elder .prose dd, html.elder .prose dt,
 html.elder .md, html.elder textarea, html.elder input, html.elder label, html.elder button,
@@ -111,7 +115,7 @@ html.elder .cite {{ color: #7f1d1d !important; text-decoration: underline !impor
 html.elder abbr.term {{ text-decoration: underline dotted #7f1d1d 2px !important; }}
 html.elder .term-pop {{ font-size: 20px !important; line-height: 1.7 !important; color: #111827 !important;
   max-width: min(420px, 92vw) !important; }}
-html.elder :focus-visible {{ outline-width: 4px !important; }}
+html.elder:root body :focus-visible:focus-visible {{ outline-width: 4px !important; }}
 /* tap targets */
 html.elder button, html.elder [role="tab"], html.elder textarea, html.elder input[type="text"],
 html.elder input[role="listbox"], html.elder input[role="combobox"], html.elder select,
@@ -145,7 +149,7 @@ HEAD = (
   root.classList.toggle("elder", stored());
 
   const LABELS = {
-    "Clear": "清空对话", "Copy conversation": "复制全部对话", "Copy message": "复制这条消息",
+    "Clear": "清除对话记录", "Copy conversation": "复制全部对话", "Copy message": "复制这条消息",
     "Copied conversation": "已复制全部对话", "Copied message": "已复制", "Copied!": "已复制", "Copy": "复制",
     "Like": "有帮助", "Dislike": "有问题", "More tabs": "更多标签页", "Scroll down": "滚动到最新消息",
     "Retry": "重试", "Undo": "撤销", "Edit": "编辑", "Download": "下载", "Share": "分享", "Remove": "移除",
