@@ -30,7 +30,7 @@ FOCUS = "#1d4ed8"  # focus ring: 6.7:1 on white (non-text contrast needs 3:1)
 
 
 def theme() -> gr.themes.Base:
-    """Gradio's Soft theme in red, with every text/background pair at 4.5:1 or more."""
+    """Gradio's Soft theme in red, with every text/background pair at 4.5:1 or more and outlined controls."""
     return gr.themes.Soft(primary_hue="red").set(
         color_accent="*primary_700",
         block_label_text_color="*primary_800",
@@ -44,6 +44,14 @@ def theme() -> gr.themes.Base:
         checkbox_label_background_fill_selected="*primary_700",
         checkbox_label_text_color_selected="white",
         loader_color="*primary_700",
+        # Non-text contrast (WCAG 1.4.11): fields, radio circles and secondary buttons outlined at 4.8:1.
+        input_border_width="1px",
+        input_border_color="*neutral_500",
+        input_border_color_focus="*primary_700",
+        checkbox_border_color="*neutral_500",
+        checkbox_label_border_color="*neutral_500",
+        button_secondary_border_color="*neutral_500",
+        button_primary_border_color="*primary_700",
     )
 
 
@@ -59,22 +67,25 @@ html:root body textarea:focus-visible:focus-visible, html:root body input:focus-
   outline-offset: 0 !important; }}
 .hr-sr-only {{ position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }}
-.skip-link {{ position: absolute; left: 8px; top: -100px; z-index: 2000; background: #fff; color: #7f1d1d;
+/* The page's own controls: under #topbar/#side (an id) to stay above Gradio's resets, e.g.
+   ".gradio-container-6-31-0 [type=button]{{background-color:transparent}}" (0,2,0). */
+#topbar .skip-link {{ position: absolute; left: 8px; top: -100px; z-index: 2000; background: #fff; color: #7f1d1d;
   padding: 10px 14px; border: 2px solid #7f1d1d; border-radius: 6px; font-weight: 700; transition: none !important; }}
-.skip-link:focus {{ top: 8px; }}
-.topbar {{ display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 8px 16px; }}
-.topbar h1 {{ font-size: 1.6em; margin: 0; line-height: 1.3; }}
-.topbar .subtitle {{ margin: 2px 0 0; color: #374151; }}
-.elder-toggle {{ display: inline-flex; align-items: center; gap: 6px; min-height: 44px; padding: 8px 16px;
+#topbar .skip-link:focus {{ top: 8px; }}
+#topbar .topbar {{ display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between;
+  gap: 8px 16px; }}
+#topbar h1 {{ font-size: 1.6em; margin: 0; line-height: 1.3; }}
+#topbar .subtitle {{ margin: 2px 0 0; color: #374151; }}
+#topbar .elder-toggle {{ display: inline-flex; align-items: center; gap: 6px; min-height: 44px; padding: 8px 16px;
   border: 2px solid #7f1d1d; border-radius: 22px; background: #fff; color: #7f1d1d; font-size: 1.05em;
   font-weight: 700; cursor: pointer; }}
-.elder-toggle span {{ color: inherit !important; }}
-.elder-toggle[aria-pressed="true"] {{ background: #7f1d1d !important; color: #fff !important; }}
-.elder-toggle .elder-state::before {{ content: "○ "; }}
-.elder-toggle[aria-pressed="true"] .elder-state::before {{ content: "✓ "; }}
+#topbar .elder-toggle span {{ color: inherit; }}
+#topbar .elder-toggle[aria-pressed="true"] {{ background: #7f1d1d; color: #fff; }}
+#topbar .elder-toggle .elder-state::before {{ content: "○ "; }}
+#topbar .elder-toggle[aria-pressed="true"] .elder-state::before {{ content: "✓ "; }}
 [role="tab"][aria-selected="true"] {{ font-weight: 700; text-decoration: underline; text-underline-offset: 6px; }}
 .article mark {{ text-decoration: underline; text-decoration-thickness: 2px; text-underline-offset: 3px; }}
-.back-to-chips {{ min-height: 44px; margin: 4px 0 8px; padding: 6px 14px; border: 2px solid #7f1d1d;
+#side .back-to-chips {{ min-height: 44px; margin: 4px 0 8px; padding: 6px 14px; border: 2px solid #7f1d1d;
   border-radius: 8px; background: #fff; color: #7f1d1d; font-weight: 700; cursor: pointer; }}
 .article h2, .article h3 {{ margin-top: 0.4em; }}
 @media (prefers-reduced-motion: reduce) {{
@@ -107,7 +118,7 @@ html.elder .md, html.elder textarea, html.elder input, html.elder label, html.el
 html.elder .message-content {{ font-size: max(20px, 1em); line-height: 1.7; }}
 html.elder .notice {{ font-size: 20px !important; color: #111827 !important; background: #fff !important;
   border-left-width: 6px !important; }}
-html.elder .topbar .subtitle {{ color: #111827 !important; }}
+html.elder #topbar .subtitle {{ color: #111827; }}
 html.elder .hit {{ background: #fff !important; border-color: #6b7280 !important; }}
 html.elder .hit b {{ color: #7f1d1d !important; }}
 html.elder .article .part {{ color: #374151 !important; font-size: 20px !important; }}
@@ -127,10 +138,11 @@ html.elder input[type="radio"], html.elder input[type="checkbox"] {{ width: 24px
 html.elder #qa-row {{ flex-direction: column !important; }}
 html.elder #qa-row > .column {{ width: 100% !important; min-width: 100% !important; flex: 1 1 auto !important; }}
 html.elder .gradio-container {{ max-width: 1000px !important; margin: 0 auto !important; }}
-html.elder #chat {{ height: auto !important; min-height: 520px; }}
+html.elder #chat {{ height: auto !important; min-height: 160px; }}
 @media (max-width: 480px) {{
   .gradio-container .main.app {{ padding-left: 8px !important; padding-right: 8px !important; }}
   html.elder [role="tab"] {{ padding-left: 10px !important; padding-right: 10px !important; }}
+  html.elder #question textarea {{ min-height: 88px; }}  /* the example in the placeholder wraps, not cut */
 }}
 """
 
