@@ -216,6 +216,16 @@ def test_axe_finds_nothing_in_any_state(server, browser, size, mode):
     assert not any(counts.values()), report({s: v for s, v in found.items() if v})
 
 
+def test_axe_dark_preference_still_gets_the_checked_light_page(server, browser):
+    """The colours above are checked on the light theme; a dark system setting must not switch the page away."""
+    page = open_page(browser, server, "desktop", color_scheme="dark", reduced_motion="reduce")
+    ask(page, QUESTION)
+    assert not page.evaluate("document.body.classList.contains('dark')")
+    found = axe(page, elder=False)
+    assert not found, report({"dark-preference": found})
+    page.context.close()
+
+
 # ---------------------------------------------------------------- keyboard only
 
 
