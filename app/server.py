@@ -21,7 +21,7 @@ from app.answering import Pipeline
 from app.api import create_router, error_response
 from app.feedback import FeedbackStore
 from app.settings import Settings
-from app.ui import CSS, HEAD, create_ui
+from app.ui import CSS, HEAD, THEME, create_ui
 
 
 def build_app(answerer: Pipeline, settings: Settings, store: FeedbackStore, with_ui: bool = True) -> FastAPI:
@@ -55,7 +55,7 @@ def build_app(answerer: Pipeline, settings: Settings, store: FeedbackStore, with
             footer_links=[],
             css=CSS,
             head=HEAD,
-            theme=gr.themes.Soft(primary_hue="red"),
+            theme=THEME,
         )
     return app
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import gradio as gr
 
+from app import a11y
 from app.answering import Answer, Done, Hits, Pipeline, Replace, Text
 from app.feedback import FeedbackStore
 from app.refs import Ref, find_refs
@@ -34,6 +35,7 @@ from app.settings import Settings
 from app.study import StudyError, build_study, to_markdown, write_study
 
 TITLE = "华容规划问答"
+SUBTITLE = "华容区“十四五”规划和二〇三五年远景目标建议 · 智能问答"
 NOTICE = (
     "本助手只依据《中共华容区委关于制定全区国民经济和社会发展第十四个五年规划和二〇三五年远景目标的建议》"
     "原文回答，每句话都标明出处并由程序与原文核对；但仍可能有误，请以原文为准。请勿输入个人隐私信息。"
@@ -50,11 +52,12 @@ ERROR = "抱歉，处理这个问题时出了错，请换个问法或稍后再�
 log = logging.getLogger(__name__)
 CSS = """
 body, .gradio-container { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
-.notice { font-size: 0.9em; color: #555; border-left: 4px solid #c0392b; padding: 4px 10px; background: #fdf5f4; }
+.notice { font-size: 0.9em; color: #374151; border-left: 4px solid #b91c1c; padding: 4px 10px; background: #fdf5f4;
+  margin-top: 8px; }
 .hit { border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px 10px; margin: 6px 0; background: #fafafa; }
 .hit b { color: #8e1c13; }
 .article mark { background: #ffe58f; padding: 0 2px; }
-.article .part { color: #777; font-size: 0.9em; }
+.article .part { color: #4b5563; font-size: 0.9em; }
 abbr.term { text-decoration: underline dotted #8e1c13; cursor: help; }
 .term-pop { position: absolute; z-index: 1000; max-width: 280px; background: #fff; border: 1px solid #8e1c13;
   border-radius: 8px; padding: 8px 10px; font-size: 0.9em; box-shadow: 0 2px 8px rgba(0,0,0,.15); }
@@ -64,25 +67,11 @@ abbr.term { text-decoration: underline dotted #8e1c13; cursor: help; }
 /* The chat's floating label and its delete/copy buttons sit over the first message: start messages below them. */
 #chat > .wrapper { padding-top: 40px; }
 """
+THEME = a11y.theme()
 
 
-# Tapping a marked glossary term (phones have no hover) shows its definition in a small bubble.
-HEAD = """
-<script>
-document.addEventListener("click", (event) => {
-  const term = event.target.closest && event.target.closest("abbr.term");
-  document.querySelectorAll(".term-pop").forEach((el) => el.remove());
-  if (!term) return;
-  const pop = document.createElement("div");
-  pop.className = "term-pop";
-  pop.textContent = term.textContent + "：" + term.getAttribute("title");
-  const box = term.getBoundingClientRect();
-  pop.style.top = (window.scrollY + box.bottom + 6) + "px";
-  pop.style.left = Math.max(8, Math.min(window.scrollX + box.left, window.innerWidth - 300)) + "px";
-  document.body.appendChild(pop);
-});
-</script>
-"""
+# The page script (glossary pop-up, 长辈模式, screen-reader fixes): see app.a11y.
+HEAD = a11y.HEAD
 
 
 def esc(text: str) -> str:
@@ -93,6 +82,11 @@ def plain_markdown(text: str) -> str:
     """User or model text made inert: HTML escaped, markdown link/image/emphasis syntax neutralised."""
     out = esc(text)
     return re.sub(r"([\\`*_\[\]()!#|~>])", r"\\\1", out)
+
+
+def demote_headings(markdown: str) -> str:
+    """Markdown headings one level down (``#`` → ``##``), for documents shown under the page's ``<h1>``."""
+    return re.sub(r"(?m)^(#{1,5}) ", r"#\1 ", markdown)
 
 
 class Page:
@@ -114,7 +108,8 @@ class Page:
         table = {esc(alias): g for alias, g in self.terms}
         pattern = re.compile("|".join(re.escape(a) for a in table))
         return pattern.sub(
-            lambda m: f'<abbr class="term" title="{esc(table[m.group()].definition)}">{m.group()}</abbr>', escaped
+            lambda m: f'<abbr class="term" tabindex="0" title="{esc(table[m.group()].definition)}">{m.group()}</abbr>',
+            escaped,
         )
 
     def answer_html(self, text: str) -> str:
@@ -123,6 +118,7 @@ class Page:
         return body.replace("\n", "  \n")
 
     def hits_html(self, hits: list[Hit], heading: str = "相关原文") -> str:
+        """Excerpts under an ``<h2>`` (the page's ``<h1>`` is the title; a tab's sections are level two)."""
         if not hits:
             return ""
         items = "".join(
@@ -130,9 +126,13 @@ class Page:
             f"{'…' if len(h.text) > 260 else ''}</div>"
             for h in hits
         )
-        return f"<h4>{esc(heading)}</h4>{items}"
+        return f"<h2>{esc(heading)}</h2>{items}"
 
-    def unit_html(self, ref: Ref, start: int = 0, end: int = 0) -> str:
+    def unit_html(self, ref: Ref, start: int = 0, end: int = 0, level: int = 2, back: bool = False) -> str:
+        """One article (or glossary entry) under an ``<h{level}>``, the cited span marked.
+
+        With ``back`` (an article opened from a citation chip) it starts with a button that returns to the chip.
+        """
         text = self.plan.unit_text(ref)
         if not text:
             return "<p>没有找到该条目。</p>"
@@ -148,8 +148,10 @@ class Page:
                 part = f'<div class="part">{esc(str(p.ref))} {esc(p.title)}</div>'
         elif ref.kind == "glossary":
             part = '<div class="part">附件 名词解释</div>'
+        title = f"{esc(str(ref))} {esc(self.plan.unit_title(ref))}"
+        button = '<button type="button" class="back-to-chips">返回引用条目</button>' if back else ""
         return (
-            f'<div class="article">{part}<h3>{esc(str(ref))} {esc(self.plan.unit_title(ref))}</h3>'
+            f'<div class="article">{part}<h{level} tabindex="-1">{title}</h{level}>{button}'
             f"<p>{self.mark_terms(body)}</p></div>"
         )
 
@@ -158,7 +160,7 @@ class Page:
         for p in self.plan.parts:
             if part and p.number != part:
                 continue
-            blocks.append(f"<h3>{esc(str(p.ref))} {esc(p.title)}</h3>")
+            blocks.append(f"<h2>{esc(str(p.ref))} {esc(p.title)}</h2>")
             if p.preamble:
                 blocks.append(f"<p>{esc(p.preamble)}</p>")
             for a in self.plan.articles:
@@ -238,7 +240,7 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
             "hits": spans,
         }
         answers = [*answers, record]
-        status = f"出处：{'、'.join(chips)}（点击下方按钮查看原文）" if chips else ""
+        status = f"出处：{'、'.join(chips)}（选中下方条目查看原文）" if chips else ""
         yield chat, gr.update(), "", gr.update(choices=chips, value=None), answers, status
 
     def show_unit(choice: str | None, answers: list[dict[str, Any]]) -> str:
@@ -246,7 +248,7 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
         if ref is None:
             return ""
         span = answers[-1]["hits"].get(str(ref), [0, 0]) if answers else [0, 0]
-        return page.unit_html(ref, *span)
+        return page.unit_html(ref, span[0], span[1], back=True)
 
     def rate(liked: bool, comment: str, answers: list[dict[str, Any]]) -> tuple[str, str]:
         if not answers:
@@ -268,7 +270,7 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
         if query and query.strip():
             hits = answerer.retriever.search(query.strip()[: settings.max_question_chars], k=5)
             return page.hits_html(hits, f"与“{query.strip()[:30]}”最相关的条目") + "".join(
-                page.unit_html(h.ref) for h in hits[:3]
+                page.unit_html(h.ref, level=3) for h in hits[:3]
             )
         number = next((p.number for p in page.plan.parts if part_label.startswith(str(p.ref))), None)
         return page.plan_html(number)
@@ -292,16 +294,21 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
             f"已生成：{len(doc.articles)} 条原文，{len(doc.points)} 个学习要点，{len(doc.quiz)} 道自测题；"
             f"核对未通过而替换或删去 {doc.dropped} 项。\n\n---\n\n"
         )
-        return str(docx_path), summary + esc(to_markdown(doc, page.plan))  # corpus text; the label is escaped
+        # corpus text; the label is escaped; headings one level down (the page's <h1> is its title)
+        return str(docx_path), summary + esc(demote_headings(to_markdown(doc, page.plan)))
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"## {TITLE}\n华容区“十四五”规划和二〇三五年远景目标建议 · 智能问答")
-        gr.HTML(f'<div class="notice">{esc(NOTICE)}<br>{esc(model_note)}</div>')
+        # The one <h1>, the 长辈模式 switch and the live region that announces finished answers.
+        gr.HTML(
+            a11y.topbar_html(esc(TITLE), esc(SUBTITLE), f"{esc(NOTICE)}<br>{esc(model_note)}"),
+            elem_id="topbar",
+            js_on_load=None,
+        )
         answers = gr.State([])
-        with gr.Tab("问答"), gr.Row(equal_height=False):
+        with gr.Tab("问答"), gr.Row(equal_height=False, elem_id="qa-row"):
             with gr.Column(scale=3, min_width=320):
                 chat = gr.Chatbot(
-                    label="对话",
+                    label="对话记录",
                     height=480,
                     buttons=["copy", "copy_all"],
                     sanitize_html=True,
@@ -311,6 +318,7 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
                 )
                 with gr.Row():
                     box = gr.Textbox(
+                        label="您的问题",
                         show_label=False,
                         placeholder="请输入问题，例如：以后老百姓看病会不会更方便？",
                         max_length=settings.max_question_chars,
@@ -320,7 +328,7 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
                     )
                     send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="send")
                 status = gr.Markdown(elem_id="status")
-                chips = gr.Radio(choices=[], label="本回答引用的条目（点击查看原文）", elem_id="chips")
+                chips = gr.Radio(choices=[], label="本回答引用的条目（选中即打开原文）", elem_id="chips")
                 gr.Examples(EXAMPLES, inputs=box, label="示例问题")
                 with gr.Row():
                     clear = gr.Button("清空对话", elem_id="clear")
@@ -331,16 +339,16 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
                         down = gr.Button("👎 有问题", elem_id="down")
                     thanks = gr.Markdown()
             with gr.Column(scale=2, min_width=300):
-                side = gr.HTML(elem_id="side")
+                side = gr.HTML(elem_id="side", js_on_load=None)
         with gr.Tab("原文"):
             with gr.Row():
                 part = gr.Dropdown(
                     ["全部", *[f"{p.ref} {p.title}" for p in page.plan.parts]], value="全部", label="按部分浏览"
                 )
                 find = gr.Textbox(label="搜索原文", placeholder="例如：三江港、养老、数字经济", elem_id="find")
-            plan_view = gr.HTML(page.plan_html(), elem_id="plan")
+            plan_view = gr.HTML(page.plan_html(), elem_id="plan", js_on_load=None)
         with gr.Tab("名词解释"):
-            gr.HTML(page.glossary_html(), elem_id="glossary")
+            gr.HTML(page.glossary_html(), elem_id="glossary", js_on_load=None)
         with gr.Tab("学习材料"):
             gr.Markdown(
                 "为专题学习生成材料（Word 文档）：原文摘编、学习要点、名词解释、讨论题、自测题及答案。引文均经程序逐字核对。"
@@ -360,11 +368,15 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
             study_view = gr.Markdown(elem_id="study-view")
 
         outputs = [chat, side, box, chips, answers, status]
-        send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency)
-        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency)
-        chips.change(show_unit, [chips, answers], side).then(
-            None, None, None, js="() => document.getElementById('side')?.scrollIntoView({behavior: 'smooth'})"
+        # Each answer, once complete, is read out once by the live region (js only: no server call).
+        send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency).then(
+            None, None, None, js=a11y.JS_ANSWERED
         )
+        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency).then(
+            None, None, None, js=a11y.JS_ANSWERED
+        )
+        # A chosen chip opens its article and focus moves to the article's heading ("返回引用条目" goes back).
+        chips.change(show_unit, [chips, answers], side).then(None, None, None, js=a11y.JS_ARTICLE_OPENED)
         clear.click(
             lambda: ([], "", gr.update(choices=[], value=None), [], ""), None, [chat, side, chips, answers, status]
         )
