@@ -31,11 +31,11 @@ from app.text import content_tokens, normalize
 _LISTY = re.compile(r"哪些|哪几|有什么|有哪|什么样|几大|几个|\bwhich\b|\bwhat are\b|\blist\b|\bwhat kinds?\b")
 _JOIN = re.compile(r"以及|还有|和|与|及|、|\band\b|,|，|;|；")
 # Time frame a question asks about: achievements so far, the 2035 vision, or plans (the default).
-_PAST = re.compile(
-    r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|十三五|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b|13th"
-)
-_VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\bvision\b")
-_PLAN = re.compile(r"十四五|以后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bplan|14th")
+_PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
+_PLAN_NAMED = re.compile(r"十四五|14th|fourteenth")
+_VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[- ]term\b|\bvision\b")
+_PAST = re.compile(r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b")
+_FUTURE = re.compile(r"以后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
 ELLIPSIS = "……"
 _CUT = "，,：:；;、 "
 
@@ -71,11 +71,15 @@ class Weights:
 
 
 def time_frame(question: str) -> str:
-    """ "past", "vision" or "plan": which part of the plan's timeline the question is about."""
+    """"past", "vision" or "plan": which part of the plan's timeline the question is about."""
     q = normalize(question)
-    if _VISION.search(q) and not re.search(r"十四五|14th", q):
+    if _PAST_NAMED.search(q) and not _PLAN_NAMED.search(q):
+        return "past"
+    if _VISION.search(q) and not _PLAN_NAMED.search(q):
         return "vision"
-    if _PAST.search(q) and not _PLAN.search(q.replace("取得", "")):
+    if _PLAN_NAMED.search(q):
+        return "plan"
+    if _PAST.search(q) and not _FUTURE.search(q.replace("取得", "")):
         return "past"
     return "plan"
 
