@@ -9,50 +9,79 @@
 * ``GET /v1/models`` — the model behind the answers.
 
 The model is shared with the web page through the same :class:`~app.ui.ModelGate`:
-when the line is full the API answers 503 with ``Retry-After``.
+when the line is full the API answers 503 with ``Retry-After``.  Request size, per-visitor
+rates and headers are enforced before any route runs (``app.limits``, installed by
+``app.server``); the request models cap messages, content and parts, and clean text.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.answer import Answer, Answerer
+from app.limits import (
+    HISTORY_TURN_CHARS,
+    HISTORY_TURNS,
+    MAX_CONTENT_CHARS,
+    MAX_MESSAGES,
+    MAX_PART_TYPE_CHARS,
+    MAX_PARTS,
+    SSEResponse,
+    clean_text,
+    scrub_surrogates,
+)
 from app.retrieve import Turn
 from app.ui import BUSY, ModelGate
+
+# Client text: lone surrogates replaced first (they cannot be encoded anywhere later), at most MAX_CONTENT_CHARS.
+Text = Annotated[str, BeforeValidator(scrub_surrogates), Field(max_length=MAX_CONTENT_CHARS)]
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content (``{"type": "text", "text": …}``); other kinds are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: str = Field("text", max_length=MAX_PART_TYPE_CHARS)
+    text: Text | None = None
 
 
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[dict[str, Any]] | None = ""
+    content: Text | Annotated[list[ContentPart], Field(max_length=MAX_PARTS)] | None = ""
 
     def text(self) -> str:
         if isinstance(self.content, list):
-            return "".join(str(p.get("text", "")) for p in self.content if isinstance(p, dict))
+            return "".join(p.text or "" for p in self.content if p.type == "text")
         return self.content or ""
 
 
 class ChatRequest(BaseModel):
-    model: str = "huarong-qa"
-    messages: list[ChatMessage] = Field(min_length=1)
+    model: str = Field("huarong-qa", max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
     max_tokens: int | None = None
     temperature: float | None = None
 
 
 def _split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
-    """(question, history): system messages are ignored — they cannot change the rules."""
+    """(question, history): system messages are ignored — they cannot change the rules.
+
+    The question goes on as sent (the answer pipeline cleans and checks it); history turns are cut to the
+    last few and cleaned like a question (``app.limits.clean_text``)."""
     turns = [Turn(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]  # type: ignore[arg-type]
     if not turns or turns[-1].role != "user":
         raise HTTPException(400, "the last message must be the user's question")
-    return turns[-1].content, turns[:-1]
+    history = [Turn(t.role, clean_text(t.content, HISTORY_TURN_CHARS)) for t in turns[:-1][-HISTORY_TURNS:]]
+    return turns[-1].content, [t for t in history if t.content]
 
 
 def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
@@ -117,7 +146,7 @@ def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
                 return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
             yield chunk({"role": "assistant", "content": ""})
-            for kind, payload in [first, *events]:
+            for kind, payload in itertools.chain([first], events):  # each event as it comes
                 if kind == "text":
                     yield chunk({"content": payload})
                 elif kind == "reset":
@@ -126,7 +155,7 @@ def create_router(answerer: Answerer, gate: ModelGate) -> APIRouter:
                     yield chunk({}, "stop", extension(payload))
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(sse(), media_type="text/event-stream")
+        return SSEResponse(sse(), closes=[events])  # a client that leaves closes the generation
 
     @router.get("/search")
     def search(q: str = Query(min_length=1, max_length=500), k: int = Query(5, ge=1, le=20)) -> dict[str, Any]:
