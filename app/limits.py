@@ -5,9 +5,10 @@ holds the pieces that run *before* any expensive step:
 
 * :func:`clean_text`, :func:`history_text` — client text cut first, then cleaned in linear time (no
   regex that can backtrack over a long run of ``<``); the same cleaning as questions get.
-* :class:`RateLimiter` — in-memory token buckets per (kind, visitor address).
+* :class:`RateLimiter` — in-memory token buckets per (kind, visitor address), shared by the API (checked
+  here, 429 with ``Retry-After``) and the page (checked in Gradio validators, the reason shown at the input).
 * :class:`LimitsMiddleware` — ASGI: routes that are switched off (uploads) answer 404, bodies over the
-  limit 413 before they are read further, visitors over their rate 429 with ``Retry-After``.
+  limit 413 before they are read further, API callers over their rate 429 with ``Retry-After``.
 * :class:`SecurityHeadersMiddleware` — CSP, ``X-Frame-Options``, ``nosniff``; no ``Server`` banner.
 * :class:`SSEResponse` — server-sent events sent as they are produced; when the client leaves, the
   producing generators are closed (which ends the generation and leaves the model's line).
@@ -31,7 +32,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,22 +210,21 @@ def retry_text(wait_s: float) -> str:
 
 
 RATE_MESSAGES = {
-    "question": "您提问太频繁了，请 {wait} 后再问。",
-    "search": "搜索太频繁了，请 {wait} 后再试。",
-    "study": "生成学习材料太频繁了，请 {wait} 后再试。",
-    "feedback": "评价太频繁了，请 {wait} 后再试。",
+    "question": "您提问太频繁了，请 {wait}后再问。",
+    "search": "搜索太频繁了，请 {wait}后再试。",
+    "study": "生成学习材料太频繁了，请 {wait}后再试。",
+    "feedback": "评价太频繁了，请 {wait}后再试。",
 }
 
 
 def rate_message(kind: str, wait_s: float) -> str:
-    return RATE_MESSAGES.get(kind, "请求太频繁了，请 {wait} 后再试。").format(wait=retry_text(wait_s))
+    return RATE_MESSAGES.get(kind, "请求太频繁了，请 {wait}后再试。").format(wait=retry_text(wait_s))
 
 
 # -- request classification -----------------------------------------------------------------------------------------
 Classifier = Callable[[str, str, bytes], "str | None"]  # (method, lower-case path, body) -> rate kind
 PAGE_PREFIX = "/gradio_api"
 _PAGE_QUEUE_CALLS = re.compile(r"^/gradio_api/(?:queue/join|call/v2/[^/]+|call/[^/]+|run/[^/]+|api/[^/]+)$")
-_PAGE_NAMED_CALL = re.compile(r"^/gradio_api/(?:call/v2|call|run|api)/([^/]+)$")
 # Routes of Gradio this page never uses and that write to disk or take client files: switched off.
 BLOCKED_PATHS = (
     "/upload",
@@ -248,52 +248,8 @@ def is_blocked(path: str) -> bool:
 
 
 def api_classifier(method: str, path: str, body: bytes) -> str | None:
+    """The API's expensive routes.  (The page's functions check the same limits in Gradio validators.)"""
     return API_KINDS.get(path) if method in ("GET", "POST") else None
-
-
-def page_classifier(fns: Iterable[Any], kinds: Mapping[str, str]) -> Classifier:
-    """Rate kinds of the page's functions, found by function name in a Gradio app's ``fns``.
-
-    Every name in ``kinds`` must exist: a renamed handler must not silently lose its limit."""
-    by_id: dict[int, str] = {}
-    by_api: dict[str, str] = {}
-    for fn in fns:
-        kind = kinds.get(getattr(fn, "name", None) or "")
-        if kind:
-            by_id[int(fn._id)] = kind
-            if getattr(fn, "api_name", None):
-                by_api[str(fn.api_name).lower()] = kind
-    missing = set(kinds) - {getattr(fn, "name", None) for fn in fns}
-    if missing:
-        raise RuntimeError(f"rate-limited page functions not found: {sorted(missing)}")
-
-    def classify(method: str, path: str, body: bytes) -> str | None:
-        if method != "POST" or not path.startswith(PAGE_PREFIX):
-            return None
-        named = _PAGE_NAMED_CALL.match(path)
-        if named:
-            return by_api.get(named.group(1))
-        if path == "/gradio_api/queue/join":
-            try:
-                data = json.loads(body or b"{}")
-            except (ValueError, UnicodeDecodeError):
-                return None  # Gradio refuses it itself
-            index = data.get("fn_index") if isinstance(data, dict) else None
-            return by_id.get(index) if isinstance(index, int) else None
-        return None
-
-    return classify
-
-
-def combine(*classifiers: Classifier) -> Classifier:
-    def classify(method: str, path: str, body: bytes) -> str | None:
-        for c in classifiers:
-            kind = c(method, path, body)
-            if kind:
-                return kind
-        return None
-
-    return classify
 
 
 # -- middleware ------------------------------------------------------------------------------------------------------
@@ -322,10 +278,10 @@ async def _send_reply(send: Send, reply: Message) -> None:
 
 
 class LimitsMiddleware:
-    """Switched-off routes → 404; bodies over the limit → 413 (unread); visitors over their rate → 429.
+    """Switched-off routes → 404; bodies over the limit → 413 (unread); callers over their rate → 429.
 
     The body is read here (at most the limit) and handed on unchanged, so nothing downstream ever parses
-    more than the limit; the page's queue calls are classified by the function they call."""
+    more than the limit; ``classify`` names the rate a request counts against (None: unlimited)."""
 
     def __init__(
         self,

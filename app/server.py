@@ -30,21 +30,16 @@ from app.api import create_router, error_response
 from app.feedback import FeedbackStore
 from app.housekeeping import DiskCap, DownloadStore, Housekeeper
 from app.limits import (
-    Classifier,
     LimitsMiddleware,
     RateLimiter,
     SecurityHeadersMiddleware,
     api_classifier,
-    combine,
-    page_classifier,
     validation_message,
 )
 from app.settings import Settings
 from app.ui import CSS, HEAD, ModelGate, create_ui
 
 log = logging.getLogger(__name__)
-# The page's functions that cost real work, by name, and the per-visitor limit each one counts against.
-PAGE_KINDS = {"respond": "question", "make_study": "study", "browse": "search"}
 INTERNAL_ERROR = "服务器内部错误，请稍后再试。"
 
 
@@ -87,10 +82,10 @@ def build_app(
         return FileResponse(path, filename=path.name, headers={"Cache-Control": "private, no-store"})
 
     jobs = [(downloads.root, downloads.cap)]
-    classify: Classifier = api_classifier
     if with_ui:
         demo = create_ui(answerer, settings, store, gate, limiter=limiter, downloads=downloads)
-        demo.queue(max_size=settings.queue_size * 4 + 4, default_concurrency_limit=1)
+        # api_open=False: every call goes through the queue — its concurrency limits and the page's rate validators.
+        demo.queue(max_size=settings.queue_size * 4 + 4, default_concurrency_limit=1, api_open=False)
         app = gr.mount_gradio_app(
             app,
             demo,
@@ -105,7 +100,6 @@ def build_app(
             head=HEAD,
             theme=gr.themes.Soft(primary_hue="red"),
         )
-        classify = combine(api_classifier, page_classifier(demo.fns.values(), PAGE_KINDS))
         jobs.append(
             (Path(demo.GRADIO_CACHE), DiskCap(settings.gradio_cache_max_age_s, settings.gradio_cache_max_bytes))
         )
@@ -130,7 +124,7 @@ def build_app(
         body_limit=settings.max_body_bytes,
         page_body_limit=settings.max_page_body_bytes,
         limiter=limiter,
-        classify=classify,
+        classify=api_classifier,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     return app

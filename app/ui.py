@@ -378,6 +378,22 @@ def create_ui(
             return ""
         return save_rating(answers[n], bool(data.liked), "", request)[1]
 
+    def allowed(kind: str, request: gr.Request | None, n_inputs: int) -> tuple[Any, ...]:
+        """A Gradio validator's answer: the visitor's rate for ``kind`` allows one more, or the reason shown
+        at the first input (the question stays in its box; nothing runs)."""
+        wait = limiter.hit(kind, request_visitor(request))
+        first = gr.validate(wait <= 0, rate_message(kind, wait) if wait > 0 else "")
+        return (first, *(gr.validate(True, "") for _ in range(n_inputs - 1)))
+
+    def question_allowed(message: str, chat: Any, answers: Any, request: gr.Request) -> tuple[Any, ...]:
+        return allowed("question", request, 3)
+
+    def study_allowed(spec: str, use_model: bool, request: gr.Request) -> tuple[Any, ...]:
+        return allowed("study", request, 2)
+
+    def search_allowed(part_label: str, query: str, request: gr.Request) -> tuple[Any, ...]:
+        return allowed("search", request, 2) if query and query.strip() else (gr.validate(True, ""),) * 2
+
     def browse(part_label: str, query: str) -> str:
         if query and query.strip():
             hits = answerer.retriever.search(query.strip()[: settings.max_question_chars], k=5)
@@ -433,6 +449,7 @@ def create_ui(
                 )
                 with gr.Row():
                     box = gr.Textbox(
+                        label="问题",  # not shown; names the box for screen readers and rate-limit messages
                         show_label=False,
                         placeholder="请输入问题，例如：以后老百姓看病会不会更方便？",
                         max_length=settings.max_question_chars,
@@ -482,8 +499,9 @@ def create_ui(
             study_view = gr.Markdown(elem_id="study-view")
 
         outputs = [chat, side, box, chips, answers, status]
-        send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.queue_size + 2)
-        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=settings.queue_size + 2)
+        limit = settings.queue_size + 2
+        send.click(respond, [box, chat, answers], outputs, concurrency_limit=limit, validator=question_allowed)
+        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=limit, validator=question_allowed)
         chips.change(show_unit, [chips, answers], side).then(
             None, None, None, js="() => document.getElementById('side')?.scrollIntoView({behavior: 'smooth'})"
         )
@@ -493,7 +511,13 @@ def create_ui(
         up.click(rate_up, [comment, answers], [thanks, comment])
         down.click(rate_down, [comment, answers], [thanks, comment])
         chat.like(on_like, [answers], thanks)
-        study_go.click(make_study, [study_scope, study_model], [study_file, study_view], concurrency_limit=2)
-        part.change(browse, [part, find], plan_view)
-        find.submit(browse, [part, find], plan_view)
+        study_go.click(
+            make_study,
+            [study_scope, study_model],
+            [study_file, study_view],
+            concurrency_limit=2,
+            validator=study_allowed,
+        )
+        part.change(browse, [part, find], plan_view, validator=search_allowed)
+        find.submit(browse, [part, find], plan_view, validator=search_allowed)
     return demo

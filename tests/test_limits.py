@@ -35,7 +35,6 @@ from app.limits import (
     SecurityHeadersMiddleware,
     clean_text,
     history_text,
-    page_classifier,
     strip_tags,
     validation_message,
 )
@@ -204,45 +203,27 @@ async def test_security_headers_and_no_server_banner():
         assert (await c.get("/v1/models")).headers["content-security-policy"].startswith("default-src 'none'")
 
 
-class FakeFn:
-    def __init__(self, _id, name, api_name):
-        self._id, self.name, self.api_name = _id, name, api_name
-
-
 @pytest.mark.anyio
 async def test_rate_limits_are_per_visitor_and_per_kind():
     clock = [0.0]
-    limiter = RateLimiter({"question": Rate(1 / 60, 2), "study": Rate(1 / 3600, 1)}, clock=lambda: clock[0])
-    classify = limits.combine(
-        limits.api_classifier,
-        page_classifier(
-            [FakeFn(2, "respond", "respond"), FakeFn(9, "make_study", "make_study")],
-            {
-                "respond": "question",
-                "make_study": "study",
-            },
-        ),
-    )
+    limiter = RateLimiter({"question": Rate(1 / 60, 2), "search": Rate(1.0, 1)}, clock=lambda: clock[0])
     inner = Recorder()
-    async with _client(inner, limiter=limiter, classify=classify) as c:
-        ask = {"messages": [{"role": "user", "content": "q"}]}
-        codes = [(await c.post("/v1/chat/completions", json=ask)).status_code for _ in range(2)]
-        join = {"fn_index": 2, "data": [], "session_hash": "s"}
-        r = await c.post("/gradio_api/queue/join", json=join)  # the page and the API share the question bucket
-        assert codes == [200, 200] and r.status_code == 429 and "提问太频繁" in r.json()["detail"]
-        assert int(r.headers["retry-after"]) == 60
+    ask = {"messages": [{"role": "user", "content": "q"}]}
+    async with _client(inner, limiter=limiter, classify=limits.api_classifier) as c:
+        codes = [(await c.post("/v1/chat/completions", json=ask)).status_code for _ in range(3)]
+        assert codes == [200, 200, 429] and inner.calls == 2  # the refused call never reached the app
         r = await c.post("/v1/chat/completions", json=ask)
         assert r.status_code == 429 and r.json()["error"]["type"] == "rate_limit_error"
-        assert (await c.post("/gradio_api/call/make_study", json={"data": []})).status_code == 200
-        assert (await c.post("/gradio_api/call/make_study", json={"data": []})).status_code == 429
+        assert "提问太频繁" in r.json()["error"]["message"] and int(r.headers["retry-after"]) == 60
+        assert [(await c.get("/v1/search?q=x")).status_code for _ in range(2)] == [200, 429]  # its own bucket
         assert (await c.get("/v1/models")).status_code == 200  # unlimited routes unaffected
         clock[0] += 60
         assert (await c.post("/v1/chat/completions", json=ask)).status_code == 200  # refilled
-    other = httpx.ASGITransport(
-        app=LimitsMiddleware(inner, body_limit=1024, page_body_limit=4096, limiter=limiter, classify=classify),
-        client=("10.0.0.2", 1),
+    other = LimitsMiddleware(
+        inner, body_limit=1024, page_body_limit=4096, limiter=limiter, classify=limits.api_classifier
     )
-    async with httpx.AsyncClient(transport=other, base_url="http://t") as c:
+    transport = httpx.ASGITransport(app=other, client=("10.0.0.2", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         assert (await c.post("/v1/chat/completions", json=ask)).status_code == 200  # another visitor
 
 
@@ -252,11 +233,6 @@ def test_rate_limiter_forgets_the_least_recent_visitors():
         limiter.hit("question", f"v{i}")
     assert len(limiter._buckets) == 100
     assert limiter.hit("question", "v999") > 0 and limiter.hit("question", "v0") == 0.0
-
-
-def test_page_classifier_refuses_a_missing_handler():
-    with pytest.raises(RuntimeError, match="respond"):
-        page_classifier([FakeFn(1, "answer", "answer")], {"respond": "question"})
 
 
 # -- finding 6: feedback once per answer per visitor; CSV safe for Excel ----------------------------------------------

@@ -40,7 +40,10 @@ def _port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("srv")
-    settings = Settings(auto_rebuild=False, queue_size=3, port=_port(), feedback_db=tmp / "fb.sqlite3")
+    # 20 clients from one address on purpose: the per-visitor question limit is tested in test_hostile_server.py
+    settings = Settings(
+        auto_rebuild=False, queue_size=3, port=_port(), feedback_db=tmp / "fb.sqlite3", questions_burst=1000
+    )
     answerer = Answerer(open_retriever(settings), Slow(REPLY), settings)
     gate = ModelGate(settings.queue_size)
     server = serve(build_app(answerer, settings, FeedbackStore(settings.feedback_db), gate), settings, background=True)
