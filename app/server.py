@@ -22,7 +22,7 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.routing import Mount
 
 from app.answer import Answerer
@@ -135,8 +135,6 @@ def _quiet_validation_errors(app: FastAPI) -> None:
     fields instead."""
 
     async def invalid(request: Request, exc: Exception) -> Any:
-        from fastapi.responses import JSONResponse
-
         errors = exc.errors() if isinstance(exc, RequestValidationError) else []
         return JSONResponse({"detail": validation_message(errors)}, status_code=422)
 

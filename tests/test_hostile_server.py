@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import socket
 import threading
 import time
@@ -58,6 +59,9 @@ class Controlled(ScriptedGenerator):
             yield from super().stream(messages, max_tokens, deadline_s)
             return
         try:
+            if self.mode == "boom":
+                yield SENTENCE + "华"
+                raise RuntimeError("model crashed /home/secret/path")
             if self.mode == "hold":
                 yield SENTENCE + "华"  # the first sentence is final once the next one has begun
                 self.release.wait(15)
@@ -88,13 +92,24 @@ def live(tmp_path_factory, fake_retriever):
         answer_cache=False,
         model_cache_dir=tmp / "cache",
     )
+    stale = settings.download_dir / "stale-document-folder"  # left over from an earlier run
+    stale.mkdir(parents=True)
+    os.utime(stale, (time.time() - 2 * settings.download_max_age_s,) * 2)
     gen = Controlled()
     answerer = Answerer(fake_retriever, gen, settings)
     gate = ModelGate(settings.queue_size)
     store = FeedbackStore(settings.feedback_db)
     server = serve(build_app(answerer, settings, store, gate), settings, background=True)
     base = f"http://127.0.0.1:{port}"
-    yield {"base": base, "gen": gen, "gate": gate, "store": store, "settings": settings, "answerer": answerer}
+    yield {
+        "base": base,
+        "gen": gen,
+        "gate": gate,
+        "store": store,
+        "settings": settings,
+        "answerer": answerer,
+        "stale": stale,
+    }
     server.should_exit = True
 
 
@@ -255,6 +270,21 @@ def test_client_that_disconnects_closes_its_generation_and_leaves_the_line(live)
         gen.reset("plain")
 
 
+def test_stream_that_fails_midway_ends_with_an_error_event(live):
+    gen = live["gen"]
+    gen.reset("boom")
+    try:
+        body = {"model": "huarong-qa", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
+        r = httpx.post(f"{live['base']}/v1/chat/completions", json=body, headers=visitor(), timeout=30)
+        events = [line for line in r.text.splitlines() if line]
+        assert r.status_code == 200 and events[-1] == "data: [DONE]"
+        error = json.loads(events[-2][6:])["error"]
+        assert error["type"] == "server_error" and "稍后再试" in error["message"]
+        assert "Traceback" not in r.text and "secret" not in r.text
+    finally:
+        gen.reset("plain")
+
+
 # -- per-visitor limits -----------------------------------------------------------------------------------------------
 
 
@@ -302,6 +332,11 @@ def test_upload_route_is_gone_and_writes_nothing(live):
 def test_study_files_are_capped_linked_relatively_and_limited(live):
     h = visitor()
     settings = live["settings"]
+    for _ in range(100):  # the housekeeper's first round runs when the server starts
+        if not live["stale"].exists():
+            break
+        time.sleep(0.05)
+    assert not live["stale"].exists()
     links = []
     for i in range(settings.studies_burst):
         out = page_call(live["base"], "make_study", ["7-11", False], f"s-study-{i}", h)
