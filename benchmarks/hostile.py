@@ -1,13 +1,13 @@
 """Replay the hostile-visitor attacks on loopback while a second client measures how long /v1/models stalls.
 
-    python benchmarks/hostile.py [--fake-retriever] [--markdown]
+    python benchmarks/hostile.py [--fake-retriever]
 
 Starts the server in a child process (real retriever unless ``--fake-retriever``; a fake model that streams a
 verified answer at 20 ms a piece), then for each attack: a prober thread requests ``/v1/models`` every 20 ms
 and samples the server's resident memory; the attack runs (bounded in count and time); the row reports the
 attack's outcome, the worst ``/v1/models`` latency during it minus the quiet median before it (the stall other
-users feel), the peak memory growth of the server, and whether any response carried a traceback.  The table
-goes into docs/reliability.md.
+users feel; in brackets the same for 50 quiet requests just before it: the machine's own noise), the peak memory
+growth of the server, and whether any response carried a traceback.  The table goes into docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ class Prober:
         self._thread.join()
 
 
-def quiet_median(base: str, n: int = 50) -> float:
+def quiet(base: str, n: int = 50) -> tuple[float, float]:
+    """(median, worst) /v1/models latency with no attack running: the floor and the machine's own noise."""
     with httpx.Client(timeout=30) as client:
         samples = []
         for _ in range(n):
@@ -123,13 +124,25 @@ def quiet_median(base: str, n: int = 50) -> float:
             client.get(base + "/v1/models")
             samples.append(time.perf_counter() - t0)
             time.sleep(0.01)
-    return statistics.median(samples)
+    return statistics.median(samples), max(samples)
 
 
 # -- the attacks ------------------------------------------------------------------------------------------------------
+_FN_INDEX: dict[tuple[str, str], int] = {}
+
+
+def _fn_index(base: str, api_name: str) -> int:
+    """The page function's index, read once from /config (building the config is work for the server)."""
+    if (base, api_name) not in _FN_INDEX:
+        config = httpx.get(f"{base}/config", timeout=10).json()
+        for d in config["dependencies"]:
+            if d.get("api_name"):
+                _FN_INDEX[(base, d["api_name"])] = d["id"]
+    return _FN_INDEX[(base, api_name)]
+
+
 def page_call(base: str, api_name: str, data: list[Any], session: str, headers: dict[str, str]) -> tuple[int, str]:
-    config = httpx.get(f"{base}/config", timeout=10).json()
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    fn_index = _fn_index(base, api_name)
     body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None}
     r = httpx.post(f"{base}/gradio_api/queue/join", json=body, headers=headers, timeout=60)
     if r.status_code != 200:
@@ -166,7 +179,9 @@ def attack_history(base: str, tmp: Path) -> tuple[str, list[str]]:
 
 
 # Big bodies are built once, before any measuring (building them would hold this process's GIL and slow the prober).
-BODY_6MB = json.dumps({"messages": [{"role": "user", "content": [i % 100 for i in range(2_000_000)]}]}).encode()
+BODY_6MB = json.dumps(
+    {"messages": [{"role": "user", "content": [i % 100 for i in range(2_000_000)]}]}, separators=(",", ":")
+).encode()
 BODY_30MB = json.dumps({"messages": [{"role": "user", "content": "x"}] * 800_000}).encode()
 
 
@@ -307,26 +322,32 @@ def main() -> None:
             page_call(base, "respond", ["第8条讲什么？", [], None], "warm-up", {"X-Forwarded-For": "198.51.100.1"})
             rows = []
             for finding, name, attack in ATTACKS:
-                quiet = quiet_median(base)
+                median, noise = quiet(base)
                 rss0 = rss_mb(proc.pid)
                 with Prober(base, proc.pid) as probe:
                     t0 = time.perf_counter()
                     outcome, texts = attack(base, tmp)
                     took = time.perf_counter() - t0
-                stall_ms = (max(probe.latencies, default=quiet) - quiet) * 1000
+                stall_ms = (max(probe.latencies, default=median) - median) * 1000
+                noise_ms = (noise - median) * 1000
                 growth = max(probe.rss, default=rss0) - rss0
                 tracebacks = sum("Traceback" in t for t in texts)
-                rows.append((finding, name, outcome, took, stall_ms, growth, tracebacks))
+                if probe.failures:
+                    outcome += f"; {probe.failures} /v1/models probes failed"
+                rows.append((finding, name, outcome, took, stall_ms, noise_ms, growth, tracebacks))
                 print(
                     f"{finding} {name}: {outcome} ({took:.1f} s, stall {stall_ms:.0f} ms, +{growth:.0f} MB)", flush=True
                 )
             print()
-            print("| # | attack | outcome | attack took | worst /v1/models stall | server memory growth | tracebacks |")
+            print(
+                "| # | attack | outcome | attack took | worst /v1/models stall (quiet worst) | server memory growth "
+                "| tracebacks |"
+            )
             print("|---|---|---|---|---|---|---|")
-            for finding, name, outcome, took, stall_ms, growth, tracebacks in rows:
+            for finding, name, outcome, took, stall_ms, noise_ms, growth, tracebacks in rows:
                 print(
-                    f"| {finding} | {name} | {outcome} | {took:.1f} s | {stall_ms:.0f} ms | +{growth:.0f} MB "
-                    f"| {tracebacks} |"
+                    f"| {finding} | {name} | {outcome} | {took:.1f} s | {stall_ms:.0f} ms ({noise_ms:.0f} ms) "
+                    f"| +{growth:.0f} MB | {tracebacks} |"
                 )
         finally:
             proc.terminate()

@@ -113,10 +113,22 @@ def live(tmp_path_factory, fake_retriever):
     server.should_exit = True
 
 
+_FN_INDEX: dict[tuple[str, str], int] = {}
+
+
+def _fn_index(base: str, api_name: str) -> int:
+    """The page function's index, read once from /config (building the config is work for the server)."""
+    if (base, api_name) not in _FN_INDEX:
+        config = httpx.get(f"{base}/config", timeout=10).json()
+        for d in config["dependencies"]:
+            if d.get("api_name"):
+                _FN_INDEX[(base, d["api_name"])] = d["id"]
+    return _FN_INDEX[(base, api_name)]
+
+
 def page_call(base: str, api_name: str, data: list[Any], session: str, headers: dict[str, str]) -> dict[str, Any]:
     """One call of a page function through Gradio's queue, as the browser makes it."""
-    config = httpx.get(f"{base}/config", timeout=10).json()
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    fn_index = _fn_index(base, api_name)
     body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None}
     r = httpx.post(f"{base}/gradio_api/queue/join", json=body, headers=headers, timeout=30)
     if r.status_code != 200:
