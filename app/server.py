@@ -103,6 +103,8 @@ def build_app(
         jobs.append(
             (Path(demo.GRADIO_CACHE), DiskCap(settings.gradio_cache_max_age_s, settings.gradio_cache_max_bytes))
         )
+        _bound_queue_statistics(demo, settings.gradio_analytics_events)
+        app.state.page = demo
         _quiet_validation_errors(app)
 
     keeper = Housekeeper(jobs, settings.housekeeping_interval_s)
@@ -128,6 +130,17 @@ def build_app(
     )
     app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def _bound_queue_statistics(demo: gr.Blocks, events: int) -> None:
+    """Gradio's queue rebuilds a pandas table of its last 10,000 events after every event (for its monitoring
+    page): keep ``events`` and rebuild once per ``events``, so a flood of cheap calls is not amplified."""
+    queue = getattr(demo, "_queue", None)
+    if queue is None or not hasattr(queue, "ANALYTICS_MAX_EVENTS"):
+        log.error("Gradio's queue has no analytics settings to bound; a flood of page calls may stall the server")
+        return
+    queue.ANALYTICS_MAX_EVENTS = events
+    queue.ANAYLTICS_CACHE_FREQUENCY = events  # sic: Gradio's spelling
 
 
 def _quiet_validation_errors(app: FastAPI) -> None:

@@ -150,6 +150,13 @@ class Settings(BaseSettings):
     housekeeping_interval_s: float = Field(
         300.0, gt=0, description="How often the server prunes generated documents and Gradio's cache."
     )
+    gradio_analytics_events: int = Field(
+        200,
+        ge=1,
+        description="Events Gradio's queue keeps for its monitoring statistics, recomputed (with pandas) once per "
+        "this many events.  Gradio's default, 10,000 recomputed after every event, lets a flood of cheap page calls "
+        "stall everyone; the statistics feed only Gradio's /monitoring page, which this app does not use.",
+    )
     api_docs: bool = Field(
         False,
         description="Serve the interactive API page at /v1/docs.  Off by default: it loads swagger-ui from a CDN, "

@@ -3,7 +3,7 @@
     python benchmarks/hostile.py [--fake-retriever]
 
 Starts the server in a child process (real retriever unless ``--fake-retriever``; a fake model that streams a
-verified answer at 20 ms a piece), then for each attack: a prober thread requests ``/v1/models`` every 20 ms
+verified answer at 20 ms a piece), then for each attack: a prober process requests ``/v1/models`` every 20 ms
 and samples the server's resident memory; the attack runs (bounded in count and time); the row reports the
 attack's outcome, the worst ``/v1/models`` latency during it minus the quiet median before it (the stall other
 users feel; in brackets the same for 50 quiet requests just before it: the machine's own noise), the peak memory
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -82,37 +82,46 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _probe(base: str, pid: int, limit_s: float, ready: Any, stop: Any, out: Any) -> None:
+    latencies: list[float] = []
+    rss: list[float] = []
+    failures = 0
+    end = time.monotonic() + limit_s
+    with httpx.Client(timeout=60) as client:
+        client.get(base + "/v1/models")  # connect before the attack starts
+        ready.set()
+        while not stop.is_set() and time.monotonic() < end:
+            t0 = time.perf_counter()
+            try:
+                client.get(base + "/v1/models")
+            except httpx.HTTPError:
+                failures += 1
+            latencies.append(time.perf_counter() - t0)
+            rss.append(rss_mb(pid))
+            stop.wait(0.02)
+    out.put((latencies, rss, failures))
+
+
 class Prober:
-    """/v1/models every 20 ms and the server's RSS, until stopped (at most ``limit_s``)."""
+    """/v1/models every 20 ms and the server's RSS, from a separate process (so that the attacking client's own
+    work cannot delay the probe), until stopped (at most ``limit_s``)."""
 
     def __init__(self, base: str, pid: int, limit_s: float = 120.0) -> None:
-        self.base, self.pid, self.limit_s = base, pid, limit_s
+        self._ready, self._stop, self._out = mp.Event(), mp.Event(), mp.Queue()
+        self._process = mp.Process(target=_probe, args=(base, pid, limit_s, self._ready, self._stop, self._out))
         self.latencies: list[float] = []
         self.rss: list[float] = []
         self.failures = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        end = time.monotonic() + self.limit_s
-        with httpx.Client(timeout=60) as client:
-            while not self._stop.is_set() and time.monotonic() < end:
-                t0 = time.perf_counter()
-                try:
-                    client.get(self.base + "/v1/models")
-                except httpx.HTTPError:
-                    self.failures += 1
-                self.latencies.append(time.perf_counter() - t0)
-                self.rss.append(rss_mb(self.pid))
-                self._stop.wait(0.02)
 
     def __enter__(self) -> Prober:
-        self._thread.start()
+        self._process.start()
+        self._ready.wait(30)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        self.latencies, self.rss, self.failures = self._out.get(timeout=150)
+        self._process.join(10)
 
 
 def quiet(base: str, n: int = 50) -> tuple[float, float]:
@@ -162,6 +171,11 @@ def post_raw(base: str, path: str, body: bytes, headers: dict[str, str] | None =
         return r.status_code, r.text
     except httpx.HTTPError as exc:  # the server may close the connection after its 413, mid-upload
         return 0, type(exc).__name__
+
+
+def nothing(base: str, tmp: Path) -> tuple[str, list[str]]:
+    time.sleep(10)
+    return "no request", []
 
 
 def normal_question(base: str, tmp: Path) -> tuple[str, list[str]]:
@@ -274,6 +288,7 @@ def attack_stream(base: str, tmp: Path) -> tuple[str, list[str]]:
 
 
 ATTACKS: list[tuple[str, str, Callable[[str, Path], tuple[str, list[str]]]]] = [
+    ("—", "reference: nothing for 10 s (the machine's own noise)", nothing),
     ("—", "reference: one ordinary question on the page", normal_question),
     ("1", "page history `<` × 200,000 (Gradio queue call)", attack_history),
     ("2", "6 MB body, content = 2,000,000 integers", attack_6mb),

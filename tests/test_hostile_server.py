@@ -89,6 +89,7 @@ def live(tmp_path_factory, fake_retriever):
         download_dir=tmp / "downloads",
         download_max_files=2,
         studies_burst=4,
+        gradio_analytics_events=50,
         answer_cache=False,
         model_cache_dir=tmp / "cache",
     )
@@ -99,7 +100,8 @@ def live(tmp_path_factory, fake_retriever):
     answerer = Answerer(fake_retriever, gen, settings)
     gate = ModelGate(settings.queue_size)
     store = FeedbackStore(settings.feedback_db)
-    server = serve(build_app(answerer, settings, store, gate), settings, background=True)
+    app = build_app(answerer, settings, store, gate)
+    server = serve(app, settings, background=True)
     base = f"http://127.0.0.1:{port}"
     yield {
         "base": base,
@@ -109,6 +111,7 @@ def live(tmp_path_factory, fake_retriever):
         "settings": settings,
         "answerer": answerer,
         "stale": stale,
+        "app": app,
     }
     server.should_exit = True
 
@@ -380,6 +383,8 @@ def test_150_clicks_on_one_answer_keep_one_row(live):
     assert texts[0] == "感谢您的反馈！" and "评价太频繁" in texts[-1]
     rows = live["store"].rows()
     assert len(rows) == before + 1 and rows[-1][7] == "=HYPERLINK(1)"
+    queue = live["app"].state.page._queue  # Gradio's per-event statistics stay bounded, not 10,000 rows
+    assert len(queue.event_analytics) <= live["settings"].gradio_analytics_events
     assert "'=HYPERLINK(1)" in live["store"].export_csv()
 
 
