@@ -11,6 +11,9 @@
 * ``GET /v1/models`` — the model behind the answers.
 
 Answers never wait for the model (``app.gate``), so there is no waiting line here.
+Request size, per-visitor rates and headers are enforced before any route runs
+(``app.limits``, installed by ``app.server``); the request models cap messages,
+content and parts, and clean text.
 """
 
 from __future__ import annotations
@@ -19,40 +22,66 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from app.answering import Answer, Done, Event, Pipeline, Replace, Text
+from app.answering import Answer, Done, Event, Pipeline, Replace, Text, Working
+from app.limits import (
+    HISTORY_TURN_CHARS,
+    HISTORY_TURNS,
+    MAX_CONTENT_CHARS,
+    MAX_MESSAGES,
+    MAX_PART_TYPE_CHARS,
+    MAX_PARTS,
+    SSEResponse,
+    clean_text,
+    scrub_surrogates,
+)
 from app.retrieve import Turn
+
+# Client text: lone surrogates replaced first (they cannot be encoded anywhere later), at most MAX_CONTENT_CHARS.
+ClientText = Annotated[str, BeforeValidator(scrub_surrogates), Field(max_length=MAX_CONTENT_CHARS)]
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content (``{"type": "text", "text": …}``); other kinds are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: str = Field("text", max_length=MAX_PART_TYPE_CHARS)
+    text: ClientText | None = None
 
 
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[dict[str, Any]] | None = ""
+    content: ClientText | Annotated[list[ContentPart], Field(max_length=MAX_PARTS)] | None = ""
 
     def text(self) -> str:
         if isinstance(self.content, list):
-            return "".join(str(p.get("text", "")) for p in self.content if isinstance(p, dict))
+            return "".join(p.text or "" for p in self.content if p.type == "text")
         return self.content or ""
 
 
 class ChatRequest(BaseModel):
-    model: str = "huarong-qa"
-    messages: list[ChatMessage] = Field(min_length=1)
+    model: str = Field("huarong-qa", max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
     max_tokens: int | None = None
     temperature: float | None = None
 
 
 def _split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
-    """(question, history): system messages are ignored — they cannot change the rules."""
+    """(question, history): system messages are ignored — they cannot change the rules.
+
+    The question goes on as sent (the answer pipeline cleans and checks it); history turns are cut to the
+    last few and cleaned like a question (``app.limits.clean_text``)."""
     turns = [Turn(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]  # type: ignore[arg-type]
     if not turns or turns[-1].role != "user":
         raise HTTPException(400, "the last message must be the user's question")
-    return turns[-1].content, turns[:-1]
+    history = [Turn(t.role, clean_text(t.content, HISTORY_TURN_CHARS)) for t in turns[:-1][-HISTORY_TURNS:]]
+    return turns[-1].content, [t for t in history if t.content]
 
 
 def create_router(answerer: Pipeline) -> APIRouter:
@@ -123,6 +152,8 @@ def create_router(answerer: Pipeline) -> APIRouter:
                     if isinstance(event, Text) and not sent:
                         sent = True
                         yield chunk({"content": event.text})
+                    elif isinstance(event, Working):
+                        yield ": working\n\n"  # an SSE comment: a client that left is noticed at once
                     elif isinstance(event, Replace):
                         yield chunk({}, extra={"replace": event.text})
                     elif isinstance(event, Done):
@@ -131,7 +162,7 @@ def create_router(answerer: Pipeline) -> APIRouter:
                 events.close()  # a client that left stops the pipeline (and frees the model)
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(sse(), media_type="text/event-stream")
+        return SSEResponse(sse(), closes=[events])  # a client that leaves closes the generation
 
     @router.get("/search")
     def search(q: str = Query(min_length=1, max_length=500), k: int = Query(5, ge=1, le=20)) -> dict[str, Any]:

@@ -210,7 +210,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     with_ui = args.command == "serve"
     app = build_app(pipeline, settings, FeedbackStore(settings.feedback_db), with_ui=with_ui)
     where = f"http://{settings.host}:{settings.port}"
-    _log(f"华容规划问答 已启动: {where}/ （API: {where}/v1/docs）  Ctrl+C 退出" if with_ui else f"API: {where}/v1/docs")
+    api = f"{where}/v1/docs" if settings.api_docs else f"{where}/v1"
+    _log(f"华容规划问答 已启动: {where}/ （API: {api}）  Ctrl+C 退出" if with_ui else f"API: {api}")
     serve(app, settings, open_browser=getattr(args, "open", False) and with_ui)
     return 0
 

@@ -7,6 +7,7 @@ as a plain argument.  Nothing reads configuration at import time.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def _default_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "huarong-qa"
+
+
+def _default_downloads() -> Path:
+    return Path(tempfile.gettempdir()) / "huarong-qa-study"
 
 
 class Settings(BaseSettings):
@@ -154,4 +159,76 @@ class Settings(BaseSettings):
     )
     feedback_db: Path = Field(
         default_factory=lambda: _default_cache() / "feedback.sqlite3", description="Feedback store."
+    )
+
+    # -- one hostile visitor must not stall, fill or poison the service (docs/reliability.md) --------------------
+    max_body_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        description="Largest request body on any route (bytes); larger bodies are refused with 413 before they are "
+        "read or parsed.  The web page's calls into the queue have their own limit (max_page_body_bytes).",
+    )
+    max_page_body_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="Largest body of the web page's queue calls (bytes).  They carry the whole visible conversation, "
+        "so a long chat is bigger than an API call; past this the page says to clear the conversation.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1",
+        description="Comma-separated proxy addresses whose X-Forwarded-For names the visitor (rate limits are per "
+        "visitor address).  The default fits nginx on the same machine; '*' trusts every peer (never when "
+        "the app itself faces the internet).",
+    )
+    questions_per_minute: float = Field(
+        10.0, gt=0, description="Questions one visitor may ask per minute, page and API together (token refill)."
+    )
+    questions_burst: int = Field(
+        10, ge=1, description="Questions one visitor may ask in a row before the rate applies."
+    )
+    searches_per_minute: float = Field(
+        60.0, gt=0, description="Searches of the plan (/v1/search and the page's 原文 search) per visitor per minute."
+    )
+    searches_burst: int = Field(30, ge=1, description="Searches one visitor may make in a row.")
+    studies_per_hour: float = Field(
+        6.0, gt=0, description="Study-material documents one visitor may generate per hour (each can use the model)."
+    )
+    studies_burst: int = Field(3, ge=1, description="Study documents one visitor may generate in a row.")
+    feedback_per_hour: float = Field(
+        60.0, gt=0, description="Ratings one visitor may send per hour (each answer counts once per visitor anyway)."
+    )
+    feedback_burst: int = Field(20, ge=1, description="Ratings one visitor may send in a row.")
+    rate_limit_visitors: int = Field(
+        10_000, ge=10, description="Visitors remembered by the rate limiter; the least recently seen are forgotten."
+    )
+    download_dir: Path = Field(
+        default_factory=_default_downloads, description="Where generated study documents wait to be downloaded."
+    )
+    download_max_age_s: float = Field(3600.0, gt=0, description="Generated documents older than this are deleted.")
+    download_max_bytes: int = Field(
+        100 * 1024 * 1024, ge=1024 * 1024, description="Disk cap of all generated documents together (bytes)."
+    )
+    download_max_files: int = Field(
+        200, ge=1, description="Most generated documents kept at once; the oldest go first when a new one is made."
+    )
+    gradio_cache_max_age_s: float = Field(
+        3600.0, gt=0, description="Files in Gradio's cache folder older than this are deleted."
+    )
+    gradio_cache_max_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024 * 1024, description="Disk cap of Gradio's cache folder (bytes); oldest first."
+    )
+    housekeeping_interval_s: float = Field(
+        300.0, gt=0, description="How often the server prunes generated documents and Gradio's cache."
+    )
+    gradio_analytics_events: int = Field(
+        200,
+        ge=1,
+        description="Events Gradio's queue keeps for its monitoring statistics, recomputed (with pandas) once per "
+        "this many events.  Gradio's default, 10,000 recomputed after every event, lets a flood of cheap page calls "
+        "stall everyone; the statistics feed only Gradio's /monitoring page, which this app does not use.",
+    )
+    api_docs: bool = Field(
+        False,
+        description="Serve the interactive API page at /v1/docs.  Off by default: it loads swagger-ui from a CDN, "
+        "which an offline public server should not do (the schema stays at /v1/openapi.json).",
     )

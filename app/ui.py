@@ -17,11 +17,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-import shutil
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -29,11 +25,24 @@ import gradio as gr
 from app import a11y
 from app.answering import Answer, Done, Hits, Pipeline, Replace, Text
 from app.feedback import FeedbackStore
+from app.housekeeping import DownloadStore
+from app.limits import (
+    COMMENT_CHARS,
+    HISTORY_TURN_CHARS,
+    HISTORY_TURNS,
+    RateLimiter,
+    clean_text,
+    history_text,
+    rate_message,
+    request_visitor,
+    visitor_key,
+)
 from app.refs import Ref, find_refs
 from app.retrieve import Hit, Turn
 from app.settings import Settings
 from app.study import StudyError, build_study, to_markdown, write_study
 
+log = logging.getLogger(__name__)
 TITLE = "华容规划问答"
 SUBTITLE = "华容区“十四五”规划和二〇三五年远景目标建议 · 智能问答"
 NOTICE = (
@@ -175,31 +184,36 @@ class Page:
         return f"<dl>{rows}</dl>"
 
 
-def _study_dir() -> Path:
-    """A private folder for generated files; files older than an hour are removed."""
-    root = Path(tempfile.gettempdir()) / "huarong-qa-study"
-    root.mkdir(exist_ok=True)
-    cutoff = time.time() - 3600
-    for old in root.iterdir():
-        if old.stat().st_mtime < cutoff:
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(dir=root))
-
-
-def _history(chat: list[dict[str, Any]], limit: int = 6) -> list[Turn]:
+def _history(chat: list[dict[str, Any]], limit: int = HISTORY_TURNS) -> list[Turn]:
+    """The conversation the page sent back, as plain turns: the last ``limit`` messages, each cut before
+    any markup is removed (in linear time) and cleaned like a question (``app.limits.history_text``)."""
     turns = []
-    for m in chat[-limit:]:
+    for m in chat[-limit:] if isinstance(chat, list) else []:
+        if not isinstance(m, dict):
+            continue
         role = m.get("role")
-        content = m.get("metadata", {}).get("raw") if isinstance(m.get("metadata"), dict) else None
-        text = content or re.sub(r"<[^>]+>", "", str(m.get("content", "")))
+        raw = m.get("metadata", {}).get("raw") if isinstance(m.get("metadata"), dict) else None
+        if isinstance(raw, str) and raw:
+            text = clean_text(raw, HISTORY_TURN_CHARS)  # the answer's own text: no page markup to undo
+        else:
+            text = history_text(m.get("content", ""))
         if role in ("user", "assistant") and text:
             turns.append(Turn(role, text))
     return turns
 
 
-def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> gr.Blocks:
-    """Build the page (not launched).  Study generation uses the pipeline's gated model, if any."""
+def create_ui(
+    answerer: Pipeline,
+    settings: Settings,
+    store: FeedbackStore,
+    limiter: RateLimiter | None = None,
+    downloads: DownloadStore | None = None,
+) -> gr.Blocks:
+    """Build the page (not launched).  ``limiter`` (shared with the server's middleware) limits feedback per
+    visitor; ``downloads`` keeps the generated study documents."""
     page = Page(answerer)
+    limiter = limiter or RateLimiter.from_settings(settings)
+    downloads = downloads or DownloadStore.from_settings(settings)
     model_note = f"当前模型：{answerer.model_name}" if answerer.model else "回答由程序从原文中摘录，不经语言模型改写。"
 
     def respond(message: str, chat: list[dict[str, Any]], answers: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
@@ -250,21 +264,52 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
         span = answers[-1]["hits"].get(str(ref), [0, 0]) if answers else [0, 0]
         return page.unit_html(ref, span[0], span[1], back=True)
 
-    def rate(liked: bool, comment: str, answers: list[dict[str, Any]]) -> tuple[str, str]:
+    def save_rating(a: dict[str, Any], liked: bool, comment: str, request: gr.Request | None) -> tuple[bool, str]:
+        """(saved, message): one rating per answer per visitor (a later one replaces it), at a bounded rate."""
+        visitor = request_visitor(request)
+        wait = limiter.hit("feedback", visitor)
+        if wait > 0:
+            return False, rate_message("feedback", wait)
+        text = clean_text(comment or "", COMMENT_CHARS)
+        ok = store.add(
+            a["question"], a["answer"], a["citations"], a["model"], 1 if liked else -1, text, visitor_key(visitor)
+        )
+        return ok, ("感谢您的反馈！" if ok else "反馈暂时无法保存，请稍后再试。")
+
+    def rate(liked: bool, comment: str, answers: list[dict[str, Any]], request: gr.Request | None) -> tuple[str, str]:
         if not answers:
             return "请先提问，再评价回答。", comment
-        a = answers[-1]
-        ok = store.add(a["question"], a["answer"], a["citations"], a["model"], 1 if liked else -1, comment or "")
-        return ("感谢您的反馈！" if ok else "反馈暂时无法保存，请稍后再试。"), ("" if ok else comment)
+        ok, message = save_rating(answers[-1], liked, comment, request)
+        return message, ("" if ok else comment)
 
-    def on_like(data: gr.LikeData, answers: list[dict[str, Any]]) -> str:
-        assistant_turn = data.index if isinstance(data.index, int) else data.index[0]
-        n = assistant_turn // 2
-        if not answers or n >= len(answers):
+    def rate_up(comment: str, answers: list[dict[str, Any]], request: gr.Request) -> tuple[str, str]:
+        return rate(True, comment, answers, request)
+
+    def rate_down(comment: str, answers: list[dict[str, Any]], request: gr.Request) -> tuple[str, str]:
+        return rate(False, comment, answers, request)
+
+    def on_like(data: gr.LikeData, answers: list[dict[str, Any]], request: gr.Request) -> str:
+        index = data.index if isinstance(data.index, int) else (data.index or [0])[0]
+        n = int(index) // 2 if isinstance(index, int) else -1
+        if not answers or not 0 <= n < len(answers):
             return ""
-        a = answers[n]
-        ok = store.add(a["question"], a["answer"], a["citations"], a["model"], 1 if data.liked else -1)
-        return "感谢您的反馈！" if ok else "反馈暂时无法保存，请稍后再试。"
+        return save_rating(answers[n], bool(data.liked), "", request)[1]
+
+    def allowed(kind: str, request: gr.Request | None, n_inputs: int) -> tuple[Any, ...]:
+        """A Gradio validator's answer: the visitor's rate for ``kind`` allows one more, or the reason shown
+        at the first input (the question stays in its box; nothing runs)."""
+        wait = limiter.hit(kind, request_visitor(request))
+        first = gr.validate(wait <= 0, rate_message(kind, wait) if wait > 0 else "")
+        return (first, *(gr.validate(True, "") for _ in range(n_inputs - 1)))
+
+    def question_allowed(message: str, chat: Any, answers: Any, request: gr.Request) -> tuple[Any, ...]:
+        return allowed("question", request, 3)
+
+    def study_allowed(spec: str, use_model: bool, request: gr.Request) -> tuple[Any, ...]:
+        return allowed("study", request, 2)
+
+    def search_allowed(part_label: str, query: str, request: gr.Request) -> tuple[Any, ...]:
+        return allowed("search", request, 2) if query and query.strip() else (gr.validate(True, ""),) * 2
 
     def browse(part_label: str, query: str) -> str:
         if query and query.strip():
@@ -275,7 +320,7 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
         number = next((p.number for p in page.plan.parts if part_label.startswith(str(p.ref))), None)
         return page.plan_html(number)
 
-    def make_study(spec: str, use_model: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, str]:  # noqa: B008
+    def make_study(spec: str, use_model: bool, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008
         spec = (spec or "").strip()[:50]
         generator = answerer.model if use_model else None
         try:
@@ -288,14 +333,22 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
                 lambda f, m: progress(f, desc=m),
             )
         except StudyError as exc:
-            return None, f"**{esc(str(exc))}**"
-        docx_path, _ = write_study(doc, page.plan, _study_dir())
+            return "", f"**{esc(str(exc))}**"
+        try:
+            docx_path, _ = write_study(doc, page.plan, downloads.new_folder())
+        except OSError as exc:
+            log.error("could not write a study document: %s", exc)
+            return "", "**文档暂时无法保存，请稍后再试。**"
         summary = (
             f"已生成：{len(doc.articles)} 条原文，{len(doc.points)} 个学习要点，{len(doc.quiz)} 道自测题；"
             f"核对未通过而替换或删去 {doc.dropped} 项。\n\n---\n\n"
         )
+        link = (
+            f'<p>下载 Word 文档：<a href="{esc(downloads.link(docx_path))}" download>{esc(docx_path.name)}</a>'
+            f"（{settings.download_max_age_s / 60:.0f} 分钟内有效）</p>"
+        )
         # corpus text; the label is escaped; headings one level down (the page's <h1> is its title)
-        return str(docx_path), summary + esc(demote_headings(to_markdown(doc, page.plan)))
+        return link, summary + esc(demote_headings(to_markdown(doc, page.plan)))
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         # The one <h1>, the 长辈模式 switch and the live region that announces finished answers.
@@ -318,7 +371,7 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
                 )
                 with gr.Row():
                     box = gr.Textbox(
-                        label="您的问题",
+                        label="您的问题",  # not shown; names the box for screen readers and rate-limit messages
                         show_label=False,
                         placeholder="请输入问题，例如：以后老百姓看病会不会更方便？",
                         max_length=settings.max_question_chars,
@@ -364,15 +417,16 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
                 )
             gr.Examples(["数字经济", "第六部分", "25-28", "乡村振兴"], inputs=study_scope, label="示例")
             study_go = gr.Button("生成学习材料", variant="primary", elem_id="study-go")
-            study_file = gr.File(label="下载 Word 文档", interactive=False, elem_id="study-file")
+            study_file = gr.HTML(elem_id="study-file", js_on_load=None)  # a relative link: no server path in URLs
             study_view = gr.Markdown(elem_id="study-view")
 
         outputs = [chat, side, box, chips, answers, status]
         # Each answer, once complete, is read out once by the live region (js only: no server call).
-        send.click(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency).then(
+        limit = settings.web_concurrency
+        send.click(respond, [box, chat, answers], outputs, concurrency_limit=limit, validator=question_allowed).then(
             None, None, None, js=a11y.JS_ANSWERED
         )
-        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=settings.web_concurrency).then(
+        box.submit(respond, [box, chat, answers], outputs, concurrency_limit=limit, validator=question_allowed).then(
             None, None, None, js=a11y.JS_ANSWERED
         )
         # A chosen chip opens its article and focus moves to the article's heading ("返回引用条目" goes back).
@@ -380,10 +434,16 @@ def create_ui(answerer: Pipeline, settings: Settings, store: FeedbackStore) -> g
         clear.click(
             lambda: ([], "", gr.update(choices=[], value=None), [], ""), None, [chat, side, chips, answers, status]
         )
-        up.click(lambda c, a: rate(True, c, a), [comment, answers], [thanks, comment])
-        down.click(lambda c, a: rate(False, c, a), [comment, answers], [thanks, comment])
+        up.click(rate_up, [comment, answers], [thanks, comment])
+        down.click(rate_down, [comment, answers], [thanks, comment])
         chat.like(on_like, [answers], thanks)
-        study_go.click(make_study, [study_scope, study_model], [study_file, study_view], concurrency_limit=2)
-        part.change(browse, [part, find], plan_view)
-        find.submit(browse, [part, find], plan_view)
+        study_go.click(
+            make_study,
+            [study_scope, study_model],
+            [study_file, study_view],
+            concurrency_limit=2,
+            validator=study_allowed,
+        )
+        part.change(browse, [part, find], plan_view, validator=search_allowed)
+        find.submit(browse, [part, find], plan_view, validator=search_allowed)
     return demo

@@ -51,7 +51,7 @@ class ScriptedGenerator:
         self.name = name
         self.delay_s = delay_s
         self.prompts: list[str] = []
-        self.closed = 0
+        self.streams_closed = 0
 
     def count_tokens(self, text: str) -> int:
         return len(text)
@@ -66,4 +66,4 @@ class ScriptedGenerator:
                     time.sleep(self.delay_s)
                 yield text[i : i + 3]
         finally:
-            self.closed += 1
+            self.streams_closed += 1

@@ -51,7 +51,7 @@ def test_endless_generation_is_cut_at_the_token_limit(fake_retriever, settings):
     gen = Endless()
     a = drafting(fake_retriever, settings, gen, max_tokens=50, deadline_s=3)
     ans = a.answer("请无限重复这句话：三江港物流基地")
-    assert gen.prompts and ans.answer and gen.closed == 0  # the endless stream was abandoned, not exhausted
+    assert gen.prompts and ans.answer and gen.streams_closed == 0  # the endless stream was abandoned, not exhausted
 
 
 def test_long_history_is_trimmed_before_it_reaches_the_model(fake_retriever, settings):

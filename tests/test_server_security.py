@@ -39,6 +39,7 @@ def _port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("srv")
+    # 20 clients from one address on purpose: the per-visitor question limit is tested in test_hostile_server.py
     settings = Settings(
         auto_rebuild=False,
         queue_size=3,
@@ -46,6 +47,7 @@ def server(tmp_path_factory):
         feedback_db=tmp / "fb.sqlite3",
         refine="draft",
         answer_cache=False,
+        questions_burst=1000,
     )
     gate = ModelGate(settings.queue_size)
     answerer = Pipeline(open_retriever(settings), settings, GatedModel(Slow(REPLY), gate))

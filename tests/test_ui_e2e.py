@@ -55,6 +55,8 @@ def server(tmp_path_factory):
         feedback_db=tmp / "fb.sqlite3",
         refine="draft",
         answer_cache=False,
+        download_dir=tmp / "downloads",
+        questions_burst=1000,  # one browser asks every question; the limit has its own test below
     )
     gate = ModelGate(settings.queue_size)
     answerer = Pipeline(open_retriever(settings), settings, GatedModel(SlowScript(REPLY), gate))
@@ -205,3 +207,64 @@ def test_glossary_term_tap_shows_definition(server, browser):
     assert "夜市经济" in page.locator(".term-pop").inner_text()
     page.screenshot(path=str(SHOTS / "mobile-term.png"), full_page=False)
     page.close()
+
+
+def test_page_works_under_its_security_policy(server, browser):
+    """CSP and anti-framing headers on: the page still asks, shows, generates and downloads, loads nothing from
+    elsewhere, breaks no policy — and refuses to be framed by another origin."""
+    url, _, _ = server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    foreign: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("console", lambda m: problems.append(m.text) if "CSPV" in m.text or "Content Security" in m.text else None)
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith((url, "data:", "blob:")) else None)
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error('CSPV', e.violatedDirective))"
+    )
+    response = page.goto(url)
+    headers = response.headers if response else {}
+    assert headers.get("x-frame-options") == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "server" not in headers
+    page.wait_for_selector("#question textarea", timeout=30_000)
+    _ask(page, "规划里对养老有什么安排？")
+    page.wait_for_selector("#chips input", timeout=60_000)
+    page.get_by_role("tab", name="学习材料").click()
+    page.fill("#study-scope textarea, #study-scope input", "25-28")
+    page.click("#study-go")
+    page.wait_for_selector("#study-file a", timeout=60_000)
+    href = page.locator("#study-file a").get_attribute("href") or ""
+    assert href.startswith("downloads/") and "/tmp" not in href  # no server path in the link
+    with page.expect_download() as download:
+        page.locator("#study-file a").click()
+    assert download.value.suggested_filename.endswith(".docx") and download.value.failure() is None
+    assert problems == [] and foreign == []
+    page.set_content(f'<iframe id="f" src="{url}" width="600" height="400"></iframe>')
+    page.wait_for_load_state("load")
+    framed = page.frames[-1]
+    assert framed is not page.main_frame and framed.url.startswith("chrome-error://")  # refused by the browser
+    page.close()
+
+
+def test_too_many_questions_are_explained_and_the_question_kept(tmp_path, browser):
+    settings = Settings(
+        auto_rebuild=False,
+        port=_free_port(),
+        feedback_db=tmp_path / "fb.sqlite3",
+        download_dir=tmp_path / "downloads",
+        questions_burst=1,
+        questions_per_minute=0.5,
+    )
+    answerer = Pipeline(open_retriever(settings), settings)
+    server = serve(build_app(answerer, settings, FeedbackStore(settings.feedback_db)), settings, background=True)
+    try:
+        page = _open(browser, f"http://127.0.0.1:{settings.port}")
+        _ask(page, "第8条讲什么？")
+        page.wait_for_selector("#chips input", timeout=30_000)
+        _ask(page, "规划里对养老有什么安排？")
+        page.wait_for_selector("text=您提问太频繁了", timeout=20_000)  # said in Chinese, with the wait
+        assert page.input_value("#question textarea") == "规划里对养老有什么安排？"  # nothing lost
+        page.screenshot(path=str(SHOTS / "rate-limited.png"), full_page=False)
+        page.close()
+    finally:
+        server.should_exit = True

@@ -5,7 +5,7 @@ with one job; typed values (``app.answering.events``) pass between them.  The wi
 lives in ``app.answering.pipeline``.
 """
 
-from app.answering.events import Answer, Citation, Done, Event, Hits, Replace, Route, Text
+from app.answering.events import Answer, Citation, Done, Event, Hits, Replace, Route, Text, Working
 from app.answering.pipeline import Pipeline
 
-__all__ = ["Answer", "Citation", "Done", "Event", "Hits", "Pipeline", "Replace", "Route", "Text"]
+__all__ = ["Answer", "Citation", "Done", "Event", "Hits", "Pipeline", "Replace", "Route", "Text", "Working"]

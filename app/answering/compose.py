@@ -34,7 +34,9 @@ _JOIN = re.compile(r"以及|还有|和|与|及|、|\band\b|,|，|;|；")
 _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
 _PLAN_NAMED = re.compile(r"十四五|14th|fourteenth")
 _VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[- ]term\b|\bvision\b")
-_PAST = re.compile(r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b")
+_PAST = re.compile(
+    r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b"
+)
 _FUTURE = re.compile(r"以后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
 ELLIPSIS = "……"
 _CUT = "，,：:；;、 "
@@ -71,7 +73,7 @@ class Weights:
 
 
 def time_frame(question: str) -> str:
-    """"past", "vision" or "plan": which part of the plan's timeline the question is about."""
+    """ "past", "vision" or "plan": which part of the plan's timeline the question is about."""
     q = normalize(question)
     if _PAST_NAMED.search(q) and not _PLAN_NAMED.search(q):
         return "past"

@@ -2,7 +2,7 @@
 
 An answer streams as a short sequence of events: ``Hits`` (what retrieval found),
 ``Route`` (which path the question takes), ``Text`` (the complete code-composed
-answer), at most one ``Replace`` (a model-refined answer that is still made only of
+answer), ``Working`` heartbeats while a model drafts, at most one ``Replace`` (a model-refined answer that is still made only of
 the plan's spans), and ``Done`` carrying the final :class:`Answer`.  This module
 holds data only; nothing here decides anything.
 """
@@ -102,6 +102,11 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Working:
+    """The model is drafting (one per piece): consumers may ignore it, or use it to notice a client that left."""
+
+
+@dataclass(frozen=True)
 class Replace:
     """A refined answer that replaces the shown one (sent at most once, before ``Done``)."""
 
@@ -113,4 +118,4 @@ class Done:
     answer: Answer
 
 
-Event = Hits | Route | Text | Replace | Done
+Event = Hits | Route | Text | Working | Replace | Done

@@ -17,7 +17,7 @@ from typing import Any
 from app.answer_cache import AnswerCache, code_version, question_key
 from app.answering import replies
 from app.answering.compose import Composer, Composition
-from app.answering.events import Answer, Citation, Done, Event, Hits, Mode, Replace, Route, Text
+from app.answering.events import Answer, Citation, Done, Event, Hits, Mode, Replace, Route, Text, Working
 from app.answering.question import Query, clean_question, make_query, trim_history
 from app.answering.refine import Refiner
 from app.answering.route import Decision, decide
@@ -136,7 +136,15 @@ class Pipeline:
         yield Text(composed.text)
         mode: Mode = "extractive"
         if self.refiner is not None:
-            refined = self.refiner.refine(query, hits)
+            steps = self.refiner.refine(query, hits)
+            try:
+                while True:
+                    next(steps)
+                    yield Working()  # a consumer that stops here (a client that left) closes the model's stream
+            except StopIteration as stop:
+                refined = stop.value
+            finally:
+                steps.close()
             if refined is not None and refined.text != composed.text:
                 composed, mode = refined, "llm"
                 yield Replace(refined.text)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 
 from app.answering.compose import Composer, Composition, Weights
 from app.answering.question import Query
@@ -49,7 +49,8 @@ class Refiner:
             {"role": "user", "content": render("answer_user", passages=passages, history=hist, question=query.text)},
         ]
 
-    def draft(self, query: Query, units: Sequence[Hit]) -> str | None:
+    def draft(self, query: Query, units: Sequence[Hit]) -> Generator[None, None, str | None]:
+        """The model's draft; yields once per piece so the caller can stop early (a client that left)."""
         s = self.settings
         pieces = self.model.stream_if_free(self.messages(query, units), s.max_tokens, s.deadline_s, s.refine_wait_s)
         if pieces is None:
@@ -58,8 +59,12 @@ class Refiner:
         try:
             for n, piece in enumerate(pieces, 1):
                 out.append(piece)
+                yield
                 if n >= s.max_tokens or time.monotonic() - started > s.deadline_s:
                     break
+        except (RuntimeError, ValueError, OSError) as exc:  # a model that fails leaves the composed answer standing
+            log.warning("model draft failed (%s); the code-composed answer stands", exc)
+            return None
         finally:
             pieces.close()
         return "".join(out)
@@ -83,11 +88,12 @@ class Refiner:
                 chosen.append(scored[1])
         return chosen[: self.settings.max_spans_multi]
 
-    def refine(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
+    def refine(self, query: Query, hits: Sequence[Hit]) -> Generator[None, None, Composition | None]:
+        """Draft, then ground; yields while the model works, returns the grounded answer or None."""
         units = self.composer.units(hits)
         if not units:
             return None
-        draft = self.draft(query, units)
+        draft = yield from self.draft(query, units)
         if not draft:
             return None
         grounded = self.ground(draft, units, query)
