@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -203,8 +204,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.feedback import FeedbackStore
     from app.gate import ModelGate
     from app.retrieve import open_retriever
-    from app.server import build_app, serve
+    from app.server import build_app, serve, serve_workers
 
+    workers = getattr(args, "workers", 1) or 1
+    if workers > 1:
+        os.environ.update({f"HUARONG_{k.upper()}": str(v) for k, v in settings.model_dump().items() if v is not None})
+        _log(f"API: http://{settings.host}:{settings.port}/v1 （{workers} 个进程）")
+        serve_workers(settings, workers)
+        return 0
     gate = ModelGate(settings.queue_size)
     pipeline = Pipeline.create(open_retriever(settings, _log), settings, gate)
     with_ui = args.command == "serve"
@@ -326,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("api", cmd_serve, "serve only the HTTP API (/v1/chat/completions, /v1/search, /v1/articles/N)")
     p.add_argument("--host", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--workers", type=int, default=1, help="API processes on this port (default 1; docs/deploy.md)")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode (HUARONG_MODE)")
 
     p = add("feedback", cmd_feedback, "export the collected 👍/👎 feedback")

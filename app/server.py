@@ -154,6 +154,38 @@ def _quiet_validation_errors(app: FastAPI) -> None:
             route.app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[attr-defined]
 
 
+def api_from_env() -> FastAPI:
+    """The API alone, built from ``HUARONG_*`` variables: the factory each ``huarong-qa api --workers N`` process runs.
+
+    Answers are code-composed in milliseconds, so API processes scale with cores; each holds its own index
+    (≈ 200 MB) and, when refinement is on, its own model — point them at one ``llama_cpp.server`` with
+    ``HUARONG_LLM_BASE_URL`` instead (docs/deploy.md).  The feedback store and answer cache are SQLite files
+    shared safely by all processes; per-visitor rate limits are counted per process.
+    """
+    from app.retrieve import open_retriever
+
+    from_env: dict[str, Any] = {}  # every field from HUARONG_* variables
+    settings = Settings(**from_env)
+    pipeline = Pipeline.create(open_retriever(settings), settings)
+    return build_app(pipeline, settings, FeedbackStore(settings.feedback_db), with_ui=False)
+
+
+def serve_workers(settings: Settings, workers: int) -> None:
+    """Run the API in ``workers`` processes on one port (the page stays in one process: Gradio's queue is local)."""
+    uvicorn.run(
+        "app.server:api_from_env",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
+
+
 def serve(app: FastAPI, settings: Settings, background: bool = False, open_browser: bool = False) -> Any:
     """Run uvicorn; with ``background`` return the server once it accepts connections."""
     config = uvicorn.Config(

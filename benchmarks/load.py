@@ -44,13 +44,18 @@ def _port() -> int:
 
 
 def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    """RSS of the server process and its children (API worker processes)."""
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
 
 
 def questions() -> list[dict[str, Any]]:
@@ -208,7 +213,11 @@ def main() -> None:
     ap.add_argument("--cache", choices=["on", "off"], default="off")
     ap.add_argument("--refine", choices=["off", "draft"], default="off")
     ap.add_argument("--model", default="default")
+    ap.add_argument("--server", choices=["serve", "api"], default="serve", help="page + API, or the API alone")
+    ap.add_argument("--workers", type=int, default=1, help="API processes (with --server api)")
     args = ap.parse_args()
+    if args.server == "api":
+        args.page_share = 0.0
     port = _port()
     tmp = tempfile.mkdtemp(prefix="huarong-load-")
     env = os.environ | {
@@ -222,7 +231,10 @@ def main() -> None:
     }
     exe = Path(sys.executable).with_name("huarong-qa")
     with open(f"{tmp}/server.log", "wb") as log:
-        proc = subprocess.Popen([str(exe), "serve", "--no-rebuild"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        cmd = [str(exe), args.server, "--no-rebuild"] + (
+            ["--workers", str(args.workers)] if args.server == "api" else []
+        )
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -236,7 +248,13 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(20)
-    result |= {"cache": args.cache, "refine": args.refine, "page_share": args.page_share}
+    result |= {
+        "cache": args.cache,
+        "refine": args.refine,
+        "page_share": args.page_share,
+        "server": args.server,
+        "workers": args.workers,
+    }
     print(json.dumps(result, ensure_ascii=False))
     print(
         f"| {args.clients} | {args.cache} | {args.refine} | {result['answers_per_s']} | {result['p50_s']} | "
