@@ -84,85 +84,85 @@ def _split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     return turns[-1].content, [t for t in history if t.content]
 
 
+_EXTENSION = ("refused", "citations", "removed_citations", "hits", "timings", "mode", "notice", "related", "spans",
+              "scope_reason", "missing", "question")  # fmt: skip
+
+
+def extension(a: Answer) -> dict[str, Any]:
+    """The ``huarong`` field of a reply: the ``ask --json`` fields other clients read."""
+    d = a.to_dict()
+    return {k: d[k] for k in _EXTENSION}
+
+
+def completion(answerer: Pipeline, question: str, history: list[Turn]) -> dict[str, Any]:
+    """A whole ``chat.completion`` object."""
+    result = answerer.answer(question, history)
+    tokens = int(result.timings.get("generated_tokens", 0))
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": result.model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": result.answer}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 0, "completion_tokens": tokens, "total_tokens": tokens},
+        "huarong": extension(result),
+    }
+
+
+def completion_stream(answerer: Pipeline, question: str, history: list[Turn]) -> SSEResponse:
+    """Server-sent ``chat.completion.chunk`` events, each sent as soon as its event exists.
+
+    The complete answer is the first content chunk; a model-refined answer, if any, follows as
+    ``huarong.replace``; heartbeats while the model drafts are SSE comments, so a client that left is
+    noticed and its generation closed (``SSEResponse(closes=...)``).
+    """
+    cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    events = answerer.events(question, history)
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
+        body: dict[str, Any] = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": answerer.model_name,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        if extra:
+            body["huarong"] = extra
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    def sse() -> Iterator[str]:
+        yield chunk({"role": "assistant", "content": ""})
+        sent = False
+        event: Event
+        try:
+            for event in events:
+                if isinstance(event, Text) and not sent:
+                    sent = True
+                    yield chunk({"content": event.text})
+                elif isinstance(event, Working):
+                    yield ": working\n\n"  # an SSE comment: a client that left is noticed at once
+                elif isinstance(event, Replace):
+                    yield chunk({}, extra={"replace": event.text})
+                elif isinstance(event, Done):
+                    yield chunk({}, "stop", extension(event.answer))
+        finally:
+            events.close()  # a client that left stops the pipeline (and frees the model)
+        yield "data: [DONE]\n\n"
+
+    return SSEResponse(sse(), closes=[events])
+
+
 def create_router(answerer: Pipeline) -> APIRouter:
     router = APIRouter(prefix="/v1")
     plan = answerer.plan
 
-    def extension(a: Answer) -> dict[str, Any]:
-        d = a.to_dict()
-        return {
-            k: d[k]
-            for k in (
-                "refused",
-                "citations",
-                "removed_citations",
-                "hits",
-                "timings",
-                "mode",
-                "notice",
-                "related",
-                "spans",
-                "scope_reason",
-                "missing",
-                "question",
-            )
-        }
-
     @router.post("/chat/completions", response_model=None)
     def chat(req: ChatRequest) -> Any:
         question, history = _split(req.messages)
-        cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
-        if not req.stream:
-            result = answerer.answer(question, history)
-            return {
-                "id": cid,
-                "object": "chat.completion",
-                "created": created,
-                "model": result.model,
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": result.answer}, "finish_reason": "stop"}
-                ],
-                "usage": {
-                    "prompt_tokens": 0,
-                    "completion_tokens": int(result.timings.get("generated_tokens", 0)),
-                    "total_tokens": int(result.timings.get("generated_tokens", 0)),
-                },
-                "huarong": extension(result),
-            }
-        events = answerer.events(question, history)
-
-        def sse() -> Iterator[str]:
-            def chunk(delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
-                body: dict[str, Any] = {
-                    "id": cid,
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": answerer.model_name,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                }
-                if extra:
-                    body["huarong"] = extra
-                return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
-
-            yield chunk({"role": "assistant", "content": ""})
-            sent = False
-            event: Event
-            try:
-                for event in events:  # each chunk goes out as soon as its event exists
-                    if isinstance(event, Text) and not sent:
-                        sent = True
-                        yield chunk({"content": event.text})
-                    elif isinstance(event, Working):
-                        yield ": working\n\n"  # an SSE comment: a client that left is noticed at once
-                    elif isinstance(event, Replace):
-                        yield chunk({}, extra={"replace": event.text})
-                    elif isinstance(event, Done):
-                        yield chunk({}, "stop", extension(event.answer))
-            finally:
-                events.close()  # a client that left stops the pipeline (and frees the model)
-            yield "data: [DONE]\n\n"
-
-        return SSEResponse(sse(), closes=[events])  # a client that leaves closes the generation
+        if req.stream:
+            return completion_stream(answerer, question, history)
+        return completion(answerer, question, history)
 
     @router.get("/search")
     def search(q: str = Query(min_length=1, max_length=500), k: int = Query(5, ge=1, le=20)) -> dict[str, Any]:

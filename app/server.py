@@ -105,20 +105,7 @@ def build_app(answerer: Pipeline, settings: Settings, store: FeedbackStore, with
         app.state.page = demo
         _quiet_validation_errors(app)
 
-    keeper = Housekeeper(jobs, settings.housekeeping_interval_s)
-    inner_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        keeper.start()
-        try:
-            async with inner_lifespan(a) as state:
-                yield state
-        finally:
-            keeper.stop()
-
-    app.router.lifespan_context = lifespan
-    app.state.housekeeper = keeper
+    _run_housekeeping(app, Housekeeper(jobs, settings.housekeeping_interval_s))
     app.add_middleware(
         LimitsMiddleware,
         body_limit=settings.max_body_bytes,
@@ -152,6 +139,23 @@ def _quiet_validation_errors(app: FastAPI) -> None:
     for route in app.routes:
         if isinstance(route, Mount) and hasattr(route.app, "get_blocks"):
             route.app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[attr-defined]
+
+
+def _run_housekeeping(app: FastAPI, keeper: Housekeeper) -> None:
+    """Prune on a schedule while the app runs (started and stopped with the app's lifespan)."""
+    inner_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        keeper.start()
+        try:
+            async with inner_lifespan(a) as state:
+                yield state
+        finally:
+            keeper.stop()
+
+    app.router.lifespan_context = lifespan
+    app.state.housekeeper = keeper
 
 
 def api_from_env() -> FastAPI:

@@ -63,8 +63,17 @@ def served_page(tmp: Path, generator: Any = None) -> Iterator[tuple[str, Any, An
     from app.settings import Settings
 
     refine = "draft" if generator is not None else "off"
+    # One browser (one address) walks every state on purpose; the per-visitor limits have their own tests.
     settings = Settings(
-        auto_rebuild=False, port=free_port(), feedback_db=tmp / "fb.sqlite3", refine=refine, answer_cache=False
+        auto_rebuild=False,
+        port=free_port(),
+        feedback_db=tmp / "fb.sqlite3",
+        download_dir=tmp / "downloads",
+        refine=refine,
+        answer_cache=False,
+        questions_burst=1000,
+        studies_burst=100,
+        searches_burst=1000,
     )
     gate = ModelGate(settings.queue_size)
     model = GatedModel(generator, gate) if generator is not None else None
