@@ -209,7 +209,8 @@ class Composer:
                 chosen.append(sub_ranked[0][1])
                 extra += [h for h in sub_hits if h.ref == sub_ranked[0][1].ref]
                 covered |= weights.matched(sub_ranked[0][1].words)
-        limit = s.max_spans_multi if split or place else s.max_spans
+        several = bool(split) or bool(parts(query.text, weights, s.part_min_share / 2))
+        limit = s.max_spans_multi if several or place else s.max_spans
         best = ranked[0][0]
         for score, sent in ranked[1:]:
             if len(chosen) >= limit:
