@@ -176,33 +176,25 @@ def api_from_env() -> FastAPI:
 
 def serve_workers(settings: Settings, workers: int) -> None:
     """Run the API in ``workers`` processes on one port (the page stays in one process: Gradio's queue is local)."""
-    uvicorn.run(
-        "app.server:api_from_env",
-        factory=True,
-        workers=workers,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    uvicorn.run("app.server:api_from_env", factory=True, workers=workers, **_uvicorn_options(settings))
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Address, quiet logs, no server banner, client addresses from the trusted proxy only."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
 
 
 def serve(app: FastAPI, settings: Settings, background: bool = False, open_browser: bool = False) -> Any:
     """Run uvicorn; with ``background`` return the server once it accepts connections."""
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, **_uvicorn_options(settings)))
     if not background:
         if open_browser:
             threading.Timer(2.0, lambda: webbrowser.open(f"http://{settings.host}:{settings.port}/")).start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 from pathlib import Path
@@ -15,10 +14,11 @@ from app.gate import GatedModel, ModelGate
 from app.retrieve import open_retriever
 from app.server import build_app, serve
 from app.settings import Settings
+from tests.e2e_helpers import CHROMIUM, CHROMIUM_ARGS
 from tests.fakes import ScriptedGenerator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
 
@@ -71,17 +71,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
