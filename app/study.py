@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.citations import support
+from app.answering.claims import support
 from app.corpus import Article, GlossaryTerm, Plan
 from app.llm import Generator
 from app.prompts import render

@@ -17,10 +17,10 @@ import logging
 import time
 from collections.abc import Generator, Sequence
 
+from app.answering.claims import split_sentences, strip_markers, support
 from app.answering.compose import Composer, Composition, Weights
 from app.answering.question import Query
 from app.answering.spans import Sentence
-from app.citations import split_sentences, strip_markers, support
 from app.gate import GatedModel
 from app.prompts import render
 from app.retrieve import Hit
