@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -35,6 +36,9 @@ EPILOG = """示例 / examples:
 
 Settings come from HUARONG_* environment variables (see README); flags override them.
 """
+
+
+log = logging.getLogger(__name__)
 
 
 class UserError(Exception):
@@ -377,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = make_settings(args)
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return int(args.func(args, settings))
     except (UserError, CorpusError, EmbedderError, IndexError_, ModelError) as exc:
         _log(f"错误: {exc}")
@@ -386,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:
+        log.exception("unexpected error in %s", getattr(args, "command", "?"))  # the trace goes to the log only
         _log(f"错误: 未预期的问题 ({type(exc).__name__}: {exc})。请重试；若持续出现请报告此信息。")
         return 1
 

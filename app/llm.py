@@ -69,8 +69,8 @@ def physical_cores() -> int:
                 pairs.add((phys, core))
         if pairs:
             return max(1, min(len(pairs), len(os.sched_getaffinity(0))))
-    except (OSError, AttributeError):
-        pass
+    except (OSError, AttributeError) as exc:
+        log.debug("no /proc/cpuinfo (%s): counting logical CPUs", exc)
     return max(1, os.cpu_count() or 1)
 
 

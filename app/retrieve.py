@@ -19,6 +19,7 @@ This module does not decide whether a question is in scope (``app.scope``) or an
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -38,6 +39,7 @@ from app.refs import Kind, Ref, find_refs
 from app.settings import Settings
 from app.text import normalize, tokens
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import and logs every index build
 DEFAULT_EXPANSIONS = Path(__file__).resolve().parent.parent / "corpus" / "query_expansions.tsv"
 
 Via = Literal["reference", "term", "ranked"]

@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     deadline_s: float = Field(90.0, gt=0, description="Per-answer wall-clock deadline for generation.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted.")
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Level of the log written to standard error (errors are logged where handled)."
+    )
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web server.")
     queue_size: int = Field(8, ge=0, description="Most long jobs (study material) waiting for the model.")
