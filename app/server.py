@@ -84,6 +84,7 @@ def build_app(answerer: Pipeline, settings: Settings, store: FeedbackStore, with
         demo = create_ui(answerer, settings, store, limiter=limiter, downloads=downloads)
         # api_open=False: every call goes through the queue — its concurrency limits and the page's rate validators.
         demo.queue(max_size=settings.web_queue_max, default_concurrency_limit=1, api_open=False)
+        demo.state_session_capacity = settings.web_sessions_max  # bounds the memory a crowd of sessions takes
         app = gr.mount_gradio_app(
             app,
             demo,

@@ -157,6 +157,13 @@ class Settings(BaseSettings):
         le=256,
         description="Questions the page answers at once (answers take milliseconds; docs/performance.md).",
     )
+    web_sessions_max: int = Field(
+        1000,
+        ge=10,
+        le=100_000,
+        description="Page sessions whose state (answers for rating, updated chips) is kept in memory; the oldest "
+        "are dropped first (≈ 0.15 MB each, measured in docs/performance.md).",
+    )
     web_queue_max: int = Field(
         512, ge=1, le=100_000, description="Most page requests waiting in Gradio's queue before '请稍后再试'."
     )
