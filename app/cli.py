@@ -30,6 +30,7 @@ EPILOG = """示例 / examples:
   huarong-qa build-index
   huarong-qa eval --retrieval
   huarong-qa eval --answers --model small --limit 20
+  huarong-qa eval --scope --split dev
   huarong-qa study 数字经济 --out study/
   huarong-qa study 7-11 --mode extractive
   huarong-qa serve --port 7860
@@ -118,6 +119,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from app.retrieve import open_retriever
 
     settings = settings.model_copy(update={"answer_cache": False})  # measure answers, not the cache
+    if args.scope:
+        return _eval_scope(args, settings)
     items = load_gold(Path(args.gold)) if args.gold else load_gold()
     if args.limit:
         items = items[: args.limit]
@@ -161,6 +164,55 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         if args.verbose:
             for row in a["rows"]:
                 print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def _eval_scope(args: argparse.Namespace, settings: Settings) -> int:
+    from app.answering import Pipeline
+    from app.evaluate import DEFAULT_SCOPE_SET, evaluate_scope, load_scope_set
+    from app.retrieve import open_retriever
+
+    try:
+        items = load_scope_set(Path(args.gold) if args.gold else DEFAULT_SCOPE_SET, args.split)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"无法读取评测集: {exc}") from exc
+    if args.limit:
+        items = items[: args.limit]
+    pipeline = Pipeline.create(open_retriever(settings, _log), settings)
+    if args.curves:
+        from app.evaluate import scope_curves
+
+        curves = scope_curves(pipeline, items, progress=_log)
+        if args.json:
+            _print_json({"curves": curves, "split": args.split})
+            return 0
+        print(f"split: {args.split}; settings: {json.dumps(curves['settings'])}")
+        for name in ("unknown_share", "evidence_min", "evidence_min_alone"):
+            label = "scope_evidence_min (share check off)" if name == "evidence_min_alone" else f"scope_{name}"
+            print(f"\n| {label} | out of scope refused | false refusals |\n|---|---|---|")
+            for row in curves[name]:
+                print(f"| {row['threshold']} | {row['out_of_scope_refused']:.1%} | {row['false_refusals']:.1%} |")
+        return 0
+    out = evaluate_scope(pipeline, items, progress=_log)
+    if args.json:
+        _print_json({"scope": out, "split": args.split})
+        return 0
+    print(f"split: {args.split}\n")
+    print("| category | in scope | n | refused | rate |\n|---|---|---|---|---|")
+    for cat, v in out["categories"].items():
+        label = "false refusals" if v["in_scope"] else "refused"
+        print(f"| {cat} | {'yes' if v['in_scope'] else 'no'} | {v['n']} | {v['refused']} | {v['rate']:.1%} {label} |")
+    s = out["summary"]
+    print(
+        f"\nout of scope refused: {s['out_of_scope_refused']:.1%} (n={s['n_out_of_scope']})"
+        f"\nfalse refusals: {s['false_refusals']:.1%} (n={s['n_in_scope']})"
+        f"\nrefusals naming what is missing: {s['refusals_name_missing']:.1%}"
+        f"\nby language: {json.dumps(s['by_lang'])}"
+        f"\nlatency: p50 {s['total_ms_p50']} ms, refusals p95 {s['refusal_ms_p95']} ms"
+    )
+    if args.verbose:
+        for row in out["rows"]:
+            print(json.dumps(row, ensure_ascii=False))
     return 0
 
 
@@ -344,10 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["export"], help="export as CSV")
     p.add_argument("--out", help="CSV file to write (default: standard output)")
 
-    p = add("eval", cmd_eval, "measure retrieval (and answers) on the gold set")
+    p = add("eval", cmd_eval, "measure retrieval (and answers) on the gold set, or refusals on the scope set")
     p.add_argument("--retrieval", action="store_true", help="retrieval metrics (default)")
     p.add_argument("--answers", action="store_true", help="answer metrics (runs the LLM)")
-    p.add_argument("--gold", help="gold set path (default tests/data/gold.jsonl)")
+    p.add_argument(
+        "--scope", action="store_true", help="refusal rates per category on the scope set (tests/data/scope_set.jsonl)"
+    )
+    p.add_argument("--split", choices=["dev", "report", "all"], default="dev", help="with --scope: which half")
+    p.add_argument("--curves", action="store_true", help="with --scope: refusal rates as each scope threshold moves")
+    p.add_argument("--gold", help="gold set path (default tests/data/gold.jsonl, or scope_set.jsonl with --scope)")
     p.add_argument("--limit", type=int, default=0, help="only the first N gold items")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="answer mode for --answers")
     p.add_argument("--refine", choices=["off", "draft"], help="model help choosing spans, for --answers")

@@ -192,3 +192,165 @@ def _answer_summary(model: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "total_ms_p95": round(percentile([r["total_ms"] for r in rows], 0.95), 1),
         "modes": dict(modes),
     }
+
+
+# -- scope: does the pipeline refuse what the plan does not cover, and only that? -------------------------------
+DEFAULT_SCOPE_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "scope_set.jsonl"
+SPLITS = ("dev", "report", "all")
+
+
+@dataclass(frozen=True)
+class ScopeItem:
+    id: str
+    in_scope: bool
+    category: str
+    lang: str
+    question: str
+    split: str
+    missing: str = ""  # what the set's author says the plan does not cover (out-of-scope items)
+    history: tuple[Turn, ...] = ()
+
+
+def load_scope_set(path: Path = DEFAULT_SCOPE_SET, split: str = "dev") -> list[ScopeItem]:
+    """The items of one half of the scope set (``split`` = dev, report or all)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        if split != "all" and d.get("split", split) != split:  # a set without halves belongs to each
+            continue
+        history = tuple(Turn(t["role"], t["content"]) for t in d.get("history", []))
+        in_scope = bool(d["in_scope"]) if "in_scope" in d else bool(d.get("gold"))  # gold.jsonl's format too
+        items.append(
+            ScopeItem(
+                d["id"], in_scope, d["category"], d.get("lang", ""), d["question"], d.get("split", ""),
+                d.get("missing", ""), history,
+            )
+        )  # fmt: skip
+    return items
+
+
+def names_missing(answer: Any) -> bool:
+    """A refusal says what the plan does not cover: a named missing thing, or an instruction it will not follow."""
+    return bool(answer.missing) or answer.scope_reason == "instructions"
+
+
+def evaluate_scope(
+    answerer: Any, items: list[ScopeItem], progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Refusals over the scope set, by category.
+
+    A refusal is ``answer.refused`` (scope refusals, absent figures and absent units alike).
+    For out-of-scope categories the rate is the share refused (higher is better); for in-scope
+    categories it is the share falsely refused (lower is better).  ``names_missing`` is the share
+    of refusals that say what the plan does not cover.
+    """
+    rows = []
+    for n, item in enumerate(items, 1):
+        ans = answerer.answer(item.question, item.history)
+        rows.append(
+            {
+                "id": item.id,
+                "category": item.category,
+                "lang": item.lang,
+                "in_scope": item.in_scope,
+                "refused": ans.refused,
+                "reason": ans.scope_reason,
+                "missing": ans.missing,
+                "names_missing": ans.refused and names_missing(ans),
+                "total_ms": ans.timings.get("total_ms", 0.0),
+            }
+        )
+        if progress and n % 50 == 0:
+            progress(f"已评测 {n}/{len(items)}")
+
+    def group(rs: list[dict[str, Any]]) -> dict[str, Any]:
+        refused = sum(1 for r in rs if r["refused"])
+        return {"n": len(rs), "refused": refused, "rate": round(refused / (len(rs) or 1), 4)}
+
+    categories: dict[str, dict[str, Any]] = {}
+    for in_scope in (False, True):
+        for cat in sorted({r["category"] for r in rows if r["in_scope"] is in_scope}):
+            categories[cat] = {"in_scope": in_scope, **group([r for r in rows if r["category"] == cat])}
+    outs = [r for r in rows if not r["in_scope"]]
+    ins = [r for r in rows if r["in_scope"]]
+    refusals = [r for r in rows if r["refused"]]
+    summary = {
+        "n_out_of_scope": len(outs),
+        "n_in_scope": len(ins),
+        "out_of_scope_refused": group(outs)["rate"],
+        "false_refusals": group(ins)["rate"],
+        "by_lang": {
+            lang: {
+                "out_of_scope_refused": group([r for r in outs if r["lang"] == lang])["rate"],
+                "false_refusals": group([r for r in ins if r["lang"] == lang])["rate"],
+            }
+            for lang in sorted({r["lang"] for r in rows})
+        },
+        "refusals_name_missing": round(sum(1 for r in refusals if r["names_missing"]) / (len(refusals) or 1), 4),
+        "total_ms_p50": round(statistics.median([r["total_ms"] for r in rows]), 1) if rows else 0.0,
+        "refusal_ms_p95": round(percentile([r["total_ms"] for r in refusals], 0.95), 1),
+    }
+    return {"summary": summary, "categories": categories, "rows": rows}
+
+
+def scope_curves(
+    answerer: Any,
+    items: list[ScopeItem],
+    shares: Iterable[float] = (0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 1.01),
+    evidences: Iterable[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Refusal rates as each scope threshold moves, the other held at its setting.
+
+    Every question is answered once with both thresholds off; what the thresholds would add is
+    computed from the signals they are applied to (``app.scope.scope_signals``), so a curve costs
+    one pass over the set.
+    """
+    from app.answering import Pipeline
+    from app.answering.question import make_query
+    from app.scope import scope_signals
+
+    s = answerer.settings
+    off = s.model_copy(update={"scope_unknown_share": 1.01, "scope_evidence_min": 0.0})
+    base = Pipeline(answerer.retriever, off)
+    rows = []
+    for n, item in enumerate(items, 1):
+        ans = base.answer(item.question, item.history)
+        query = make_query(item.question, item.history)
+        hits = answerer.retriever.search(query.text, k=s.top_k, history=query.history)
+        named = any(h.via != "ranked" for h in hits)
+        sig = scope_signals(query.text, answerer.plan, named, answerer.retriever, hits, query.previous)
+        rows.append((item, ans.refused, sig))
+        if progress and n % 50 == 0:
+            progress(f"已计算 {n}/{len(items)}")
+
+    def rates(share: float, ev_min: float) -> dict[str, float]:
+        def refused(base_refused: bool, sig: Any) -> bool:
+            if base_refused or sig.decided is not None:
+                return base_refused
+            return sig.unknown_share >= share or (sig.evidence is not None and sig.evidence < ev_min)
+
+        outs = [refused(b, sig) for item, b, sig in rows if not item.in_scope]
+        ins = [refused(b, sig) for item, b, sig in rows if item.in_scope]
+        return {
+            "out_of_scope_refused": round(sum(outs) / (len(outs) or 1), 4),
+            "false_refusals": round(sum(ins) / (len(ins) or 1), 4),
+        }
+
+    evidences = list(evidences)
+    return {
+        "unknown_share": [{"threshold": t, **rates(t, s.scope_evidence_min)} for t in shares],
+        "evidence_min": [{"threshold": t, **rates(s.scope_unknown_share, t)} for t in evidences],
+        "evidence_min_alone": [{"threshold": t, **rates(1.01, t)} for t in evidences],
+        "settings": {"scope_unknown_share": s.scope_unknown_share, "scope_evidence_min": s.scope_evidence_min},
+        "signals": [
+            {"id": item.id, "in_scope": item.in_scope, "refused_anyway": b or sig.decided is not None,
+             "unknown_share": round(sig.unknown_share, 3),
+             "evidence": None if sig.evidence is None else round(sig.evidence, 3)}
+            for item, b, sig in rows
+        ],
+    }  # fmt: skip

@@ -1,17 +1,36 @@
-"""Decide, on the code side, whether the plan can answer a question.
+"""Decide, on the code side, whether the plan can answer a question — and if not, what it lacks.
 
-The model never decides scope: small models refuse good questions and answer bad
-ones.  A question is out of scope when it asks for something the 《建议》 by its
-nature cannot contain — a person's name, the weather, prices, recommendations,
-creative writing, chit-chat, another region's plan, a year the plan never
-mentions — or when it tries to change the assistant's instructions.  Questions that
-name an article or glossary term are always in scope.  Everything else goes on to
-retrieval-grounded answering, where unsupported sentences are dropped.
+The model never decides scope: small models refuse good questions and answer bad ones.
+``decide_scope`` checks, in order:
+
+1. **requests to act** — write, translate, compute, role-play, announce, invent an article,
+   reveal or change the instructions — refused whatever else they mention (reason
+   ``instructions``);
+2. **questions about the assistant itself** (who made it, which model, does it remember) and
+   requests for its **opinion** of the plan ("你觉得能实现吗", "这份规划有哪些不足");
+3. **questions the plan cannot answer by their nature** — who holds an office, weather and
+   today's news, prices, personal advice, personal life, how to get a personal service done,
+   general knowledge (origins, "where is", other places' sights) — each a family of phrases,
+   Chinese and English;
+4. a question naming an article or glossary term is in scope (``reference``);
+5. **another region's plan** ("深圳十四五规划…", "Chongqing's 14th Five-Year Plan"): refused
+   even when the plan uses the same words; a place or body the plan itself names
+   ("武汉双柳长江大桥", "Ezhou Airport") is fine;
+6. **grounding** (``app.grounding``): names the plan must contain whole (institutions,
+   outside places, numbered items), years the plan never mentions, and the share of the
+   question's topic made of words neither the plan nor the reviewed lexicon uses
+   (``Settings.scope_unknown_share``);
+7. **retrieval evidence on content words**: the leading retrieved units must hold enough of
+   the question's own topic words, IDF-weighted (``Settings.scope_evidence_min``), so that a
+   question whose words the plan uses only in unrelated places is not answered with quotes.
+
+Every refusal carries ``missing``: what the plan does not cover, shown by the refusal
+template.  Thresholds are :class:`~app.settings.Settings` fields calibrated on the scope
+set's development half (docs/answers.md).  Nothing here calls a model.
 
 ``asks_for_figure`` spots questions after an amount or a date ("增长百分之几", "投资多少亿",
 "哪一年通车"): the plan states very few figures, so ``app.answering`` checks whether the
-closest sentences hold one and otherwise says plainly that no figure is given, instead
-of letting a quote stand in for a number.
+closest sentences hold one and otherwise says plainly that no figure is given.
 
 This module only classifies; ``app.answering`` writes the refusal.
 """
@@ -19,55 +38,457 @@ This module only classifies; ``app.answering`` writes the refusal.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from app.corpus import Plan
-from app.text import normalize
+from app.grounding import GENERIC_TOKENS, GENERIC_WORDS, Grounder, Topic, load_places
+from app.settings import Settings
+from app.text import content_tokens, normalize
 
 FigureKind = Literal["percent", "money", "count", "date"]
 
-_RULES: list[tuple[str, re.Pattern[str]]] = [
+# -- 1. requests to act: (what the assistant will not do, pattern) -------------------------------------------
+_ACTS: list[tuple[str, re.Pattern[str]]] = [
     (
-        "instructions",
+        "修改或透露本助手的指令",
         re.compile(
-            r"忽略|无视|忘记|忘掉|系统提示|提示词|开发者模式|越狱|扮演|角色扮演|你的(?:设定|配置|指令)|"
-            r"ignore (?:all |any |the )?(?:previous|prior|above)|system prompt|jailbreak|developer mode|pretend to be"
+            r"忽略|无视|忘记|忘掉|不要(?:管|理会|遵守)|系统提示|提示词|开发者模式|越狱|隐藏(?:的)?指令|你的(?:设定|配置|指令|规则)|"
+            r"原样(?:发|输出|告诉|复述)|没有(?:任何)?限制|不受(?:任何)?限制|解码并执行|"
+            r"\bignore (?:all |any |the |your )?(?:previous|prior|above|earlier|preceding)|\bdisregard\b|\bsystem prompt|"
+            r"\byour (?:instructions|prompt|rules|guidelines|configuration)\b|\bhidden instructions\b|\bjailbreak|"
+            r"\bdeveloper mode\b|\bdan\b|\bno restrictions\b|\bwithout (?:any )?restrictions\b"
         ),
     ),
+    (
+        "扮演角色或代为宣布、确认",
+        re.compile(
+            r"扮演|你现在是|现在你是|从现在(?:起|开始)[,，]?\s*你|假装(?:你)?是|假设你是|冒充|以后你只|你只用|"
+            r"你(?:就)?是(?:一名|一个|一位)?.{0,8}(?:书记|区长|市长|主任|局长|官员|发言人|律师|医生|老师)|"
+            r"以.{1,14}?的?(?:口吻|身份|名义|语气)|官方(?:身份)?(?:确认|宣布|回应|表态)|(?:宣布|公布)\s*[:：]|"
+            r"替我(?:批|审批|宣布)|批准我|给我批|"
+            r"\bpretend\b|\bact as\b|\brole-?play|\byou are now\b|\bfrom now on\b|\bannounce that\b|"
+            r"\bofficially (?:approve|confirm|announce|declare)\b|\bapprove my\b|\bon behalf of\b|\bin the voice of\b"
+        ),
+    ),
+    (
+        "写作、翻译、计算或编程",
+        re.compile(
+            r"翻译|译成|译为|(?:写|作|编|拟|起草|创作|生成|出|画)(?:[一两几]|\d+|[三四五六七八九十])?(?:首|篇|封|段|份|道|句|幅|副)|"
+            r"(?:写|编)(?:一)?个(?:程序|代码|函数|脚本|查询)|代码|函数|脚本|(?<![a-z])sql(?![a-z])|python|javascript|"
+            r"(?:算|计算|换算)一下|等于多少|乘以|除以|绝句|律诗|诗歌|写诗|作诗|对联|作文|小说|笑话|歌词|演讲稿|发言稿|"
+            r"申请书|投诉信|请假条|心得体会|读后感|帮我(?:写|算|翻|编|拟|起草|生成|出|画|改)|润色|改写|续写|扩写|"
+            r"(?:无限|一直|不停|反复)(?:地)?(?:重复|输出|说)|重复(?:这句|以下|下面|一[百千万]遍)|"
+            r"\btranslate\b|\bcalculate\b|\bcompute\b|\brepeat (?:this|after|the following|forever)\b|\bwrite (?:me )?(?:a|an|some|the|my|down)\b|\bcompose (?:a|an)\b|"
+            r"\bdraft (?:a|an|me)\b|\bcode\b|\bfunction that\b|\bpoem\b|\bessay\b|\bjoke\b|\blyrics\b"
+        ),
+    ),
+    (
+        "编写《建议》没有的内容",
+        re.compile(
+            r"编(?:一|个|造|写|段|条|篇)|虚构|杜撰|捏造|瞎编|仿照|模仿|补写|想象|写出来|写一条|拟一条|"
+            r"(?:加|增加|新增|添加|补|补充)(?:一|1)?(?:个|条|项|段).{0,12}(?:条文|定义|名词解释|条款)|"
+            r"\binvent\b|\bimagine\b|\bmake up (?:a|an|some)\b|\bfabricate\b|\bmade-up\b"
+        ),
+    ),
+]
+
+# -- 2. questions about the assistant ------------------------------------------------------------------------
+_ABOUT_ASSISTANT = re.compile(
+    r"你是谁|你是(?:什么|哪个|哪家|哪里|真人|机器人|人工智能|ai|chatgpt|gpt|文心|通义|豆包|deepseek)|"
+    r"你是.{0,12}(?:开发|做|训练|写|制作|创造|研发)的|谁(?:开发|做|训练|制作|创造|研发|写)(?:了)?你|"
+    r"你(?:能|会|可以)?(?:记住|记得|保存|存储|储存|记录)|你(?:用|基于|使用)(?:的)?(?:什么|哪个|哪种)|"
+    r"你的(?:模型|名字|版本|开发者|作者|训练|数据|来历|原理)|你(?:和|跟|与).{1,12}(?:比|相比)|你叫什么|你几岁|"
+    r"聊天记录|对话记录|你有(?:没有)?(?:意识|感情|记忆)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
+    r"(?:我的|我们的)(?:问题|对话|聊天|信息|数据|隐私).{0,6}(?:存|保存|记录|上传|泄露)|"
+    r"\bwho (?:made|built|created|developed|trained|programmed|designed|wrote) you\b|\blanguage model\b|"
+    r"\bwhat (?:ai |llm |)model\b|\bare you (?:a |an )?(?:ai|bot|robot|human|chatgpt|gpt|real|person|machine)\b|"
+    r"\bwho are you\b|\bwhat are you\b|\byour (?:name|creator|developer|model|training|memory)\b|"
+    r"\bdo you (?:store|remember|keep|save|record|log|collect|track)\b|\bcan you remember\b|\brunning on\b|"
+    r"\bchatgpt\b|\bgpt-?\d|\bopenai\b|\bllm\b|\bare you\b|\bwhat can you do\b|"
+    r"\bcan you (?!tell|explain|show|summari|list|give|find|describe)\w+"
+)
+
+# Asking the assistant for its own opinion of the plan or of Huarong.
+_OPINION = re.compile(
+    r"你(?:觉得|认为|怎么看|怎么评价|的看法|的意见|的观点)|评价一下|打个分|打几分|"
+    r"(?:规划|建议|文件|这份)(?:本身)?(?:有|存在)?(?:哪些|什么)?(?:不足|缺点|漏洞|毛病|缺陷)|写得(?:好不好|怎么样)|"
+    r"(?:完成|实现|做)不了|(?:能|可以|会)(?:完成|实现|做到)吗|靠谱吗|可信吗|吹牛|空话|"
+    r"what do you think|your (?:opinion|view|thoughts)\b|do you (?:think|believe|like|agree)|"
+    r"is (?:the|this) plan (?:good|bad|realistic|achievable|feasible)|weakness|criticis"
+)
+
+# -- 3. questions the plan cannot answer by their nature: (reason, what is missing by default, pattern) -------
+_OFFICE = (
+    r"(?:书记|区长|县长|市长|省长|主任|局长|部长|厅长|镇长|乡长|村长|领导|负责人|主席|委员|常委|代表|专家|院士|老板|董事长|"
+    r"总经理|校长|院长)"
+)
+_RULES: list[tuple[str, str, re.Pattern[str]]] = [
     (
         "person",
+        "人员任职情况",
         re.compile(
-            r"(?:区长|书记|县长|市长|省长|主任|局长|领导|负责人|主席)(?:是谁|叫什么|姓什么|是哪位|名字)|谁是.*(?:区长|书记|市长)|"
-            r"who is (?:the )?(?:current )?(?:mayor|party secretary|secretary|head|leader|governor)"
+            _OFFICE
+            + r".{0,4}(?:是谁|叫什么|姓什么|是哪位|的名字|都有谁|有谁|有哪些人|名单)|谁(?:是|当|担任).{0,8}"
+            + _OFFICE
+            + r"|"
+            r"现任|名单|是哪里人|哪里人|籍贯|生平|出生(?:于|在|地)|做过(?:什么|哪些)|干过(?:什么|哪些)|什么来历|"
+            r"谁(?:设计|发明|创建|创办|修建|建造|画|唱)|状元|首富|"
+            r"\bwho (?:founded|built|designed|owns|created|invented)\b|\bborn\b|\bbiography\b|"
+            r"\bwho (?:is|was|are|were|will be) (?:the )?(?:current |present |new |former )?"
+            r"(?:mayor|secretary|party secretary|head|leader|governor|director|chair|chairman|president|members?|deputy|"
+            r"officials?)\b|\bwho (?:presided|chaired|signed|attended|drafted|wrote|approved|runs|leads|heads|won)\b|"
+            r"\bnames? of (?:the )?(?:mayor|secretary|officials|leaders|members)\b"
         ),
     ),
-    ("weather", re.compile(r"天气|下雨|下雪|气温|温度多少|刮风|weather|forecast|rain tomorrow")),
-    ("price", re.compile(r"房价|多少钱一|价格多少|票价|股价|油价|彩票|house price|how much does .* cost")),
-    ("recommendation", re.compile(r"推荐.*(?:餐馆|饭店|酒店|美食|小吃|好吃)|好吃的|哪家.*好|restaurant|hotel near")),
     (
-        "creative",
+        "weather",
+        "天气情况",
         re.compile(
-            r"(?:写|作|创作|编)[^。?？,，]{0,12}(?:诗|歌词|小说|故事|笑话|作文|对联|绝句|律诗|散文|代码|程序)|"
-            r"讲个笑话|编一个|七言|五言|write (?:me )?(?:a |an )?(?:poem|song|story|joke|essay|code)|tell me a joke"
+            r"天气|(?<!一)下(?:大|暴|小|中|阵)?(?:雨|雪)|降雨|气温|温度(?:多少|几度)|刮风|台风|空气质量指数|\baqi\b|pm2\.5|紫外线|"
+            r"\bweather\b|\bforecast\b|\brain\b|\bsnow\b|\btemperature\b"
         ),
     ),
-    ("chitchat", re.compile(r"陪我聊|聊聊天|心情不好|心情好差|你好吗|你是谁|你叫什么|你几岁|how are you|who are you")),
-    ("medical_service", re.compile(r"预约.*(?:疫苗|挂号|接种)|挂号|核酸")),
+    (
+        "realtime",
+        "实时信息",
+        re.compile(
+            r"今天|明天|昨天|后天|今晚|本周|这周|上周|下周|(?:这|本|上|下)个?周末|这个月|本月|上个月|今年|去年|明年|前年|几点|最新|新闻|实时|"
+            r"进展到哪|(?:已经|现在|目前|还没).{0,10}(?:通车|开通|建成|开业|完工|竣工|开放|投用|运营)|"
+            r"(?:通车|开通|建成|开业|完工|竣工)了(?:吗|没)|"
+            r"\bright now\b|\btoday\b|\btonight\b|\btomorrow\b|\byesterday\b|\bthis (?:week|weekend|month|year)\b|"
+            r"\blast (?:week|month|year)\b|\bnext (?:week|month|year)\b|\bcurrent status\b|\blatest\b|\bnews\b|"
+            r"\byet\b|\bwhat time\b|\breal-time\b"
+        ),
+    ),
+    (
+        "price",
+        "价格行情",
+        re.compile(
+            r"股价|股票|股市|炒股|理财|房价|均价|单价|租金|房租|油价|金价|汇率|彩票|比特币|多少钱一|价格(?:是)?多少|票价|门票|"
+            r"收费标准|(?:房子|房|车|票|菜|肉|东西).{0,6}多少钱|"
+            r"\bstocks?\b|\bshare price|\bhouse prices?\b|\bhousing prices\b|\brent\b|\bexchange rate\b|\blottery\b|"
+            r"\bbitcoin\b|\bcrypto|\bticket price"
+        ),
+    ),
+    (
+        "advice",
+        "个人选择的建议",
+        re.compile(
+            r"还是.{0,14}(?:好|划算|合适|赚钱|值得|更好)[?？!！。]*$|哪个(?:更|比较)?(?:好|赚钱|划算|合适|适合|厉害|值得)|"
+            r"(?:买|投资|入手|租|开店).{0,14}(?:合适|划算|值得|好不好|怎么样)|合适吗|划算吗|值不值|"
+            r"(?:能|会|可以)(?:赚钱|挣钱)吗|赚不赚钱|值得(?:买|投资|去|入手)|适合(?:买|投资|入手)|该不该|"
+            r"要不要(?:买|去|辞职|投资|考|报)|我(?:应该|该|要不要)|你(?:建议|推荐)|推荐(?:一下|几|哪)|有什么推荐|"
+            r"推荐.*(?:餐馆|饭店|酒店|美食|小吃|好吃)|好吃的|哪家.*好|"
+            r"\bshould i\b|\bshould we\b|\bis it (?:a )?good (?:time|idea|investment)\b|\bworth (?:it|buying|investing)\b|"
+            r"\bgood investment\b|\b(?:would|do) you recommend\b|\brecommend (?:a|an|some)\b|\bwhich is better\b|"
+            r"\bis (?:it|\w+) (?:safe|worth|expensive|cheap|nice) (?:to|for)\b|"
+            r"\brestaurants?\b|\bhotels? near\b"
+        ),
+    ),
+    (
+        "personal",
+        "个人生活问题",
+        re.compile(
+            r"吃什么药|该吃|(?:病|症|疼|痛|伤).{0,4}怎么治|怎么治疗|看什么科|挂什么科|头疼|头痛|失眠|感冒|发烧|咳嗽|减肥|失恋|分手|男朋友|女朋友|老公|老婆|"
+            r"相亲|结婚|离婚|恋爱|礼物|心情|难过|伤心|郁闷|我.{0,8}压力|辞职|跳槽|写作业|做作业|我(?:最近|老是|总是)|"
+            r"沉迷|叛逆|不听话|我家孩子|睡不好|吵架了|"
+            r"\bbreak ?up\b|\bgirlfriend\b|\bboyfriend\b|\bmy boss\b|\bmy wife\b|\bmy husband\b|\blose weight\b|"
+            r"\binsomnia\b|\bheadache\b|\bdepressed\b|\blonely\b|\bmy relationship\b|\bget over\b|\bdating\b"
+        ),
+    ),
+    (
+        "service",
+        "个人办事指南",
+        re.compile(
+            r"补办|挂失|换证|办理(?:流程|手续|条件|地点|时间)|需要(?:带|准备|提供)?(?:什么|哪些)(?:材料|证件|手续|资料|条件|证明)|"
+            r"找哪个部门|哪个部门(?:管|负责|办)|去哪(?:里|儿)?(?:办|交|领|查)|办(?:个|张|一张).{0,4}证|迁户口|户口迁|"
+            r"缴费|交多少|地址(?:是|在)?(?:哪|什么)|邮政编码|邮编|招不招人|招人吗|在招人|招聘信息|到哪(?:了|里了)|查快递|"
+            r"帮我查(?!.{0,4}(?:规划|建议|原文|第))|举报|投诉|维权|打官司|怎么告|被.{1,6}(?:占|骗|打|咬)了?|"
+            r"什么材料|手续|怎么(?:申请|办理|报名|预约|缴费|领取|认证|注册|提取|开户|考)|"
+            r"在哪(?:里|儿)?(?:办|换|补|查|交|领|做|买|考|报名|申请|挂号|缴)|哪里(?:可以|能)(?:办|查|买|领)|"
+            r"开放时间|营业时间|上班时间|办公时间|几点(?:开门|关门|上班|下班)|电话(?:是)?多少|联系方式|地址(?:在)?哪|"
+            r"怎么(?:去|走)|坐几路|预约.*(?:疫苗|挂号|接种)|挂号|核酸|"
+            r"\bopening hours\b|\boffice hours\b|\bbusiness hours\b|\bphone number\b|\bcontact number\b|\baddress of\b|"
+            r"\bhow (?:do|can) i (?:renew|apply|get|register|book|replace|obtain|check|pay|claim|enrol|enroll|sign up)\b|"
+            r"\bwhere (?:can|do|should) i (?:renew|apply|get|register|book|buy|find|pay|go)\b|"
+            r"\b(?:what|which) documents\b|\bhow to (?:apply|renew|register|book)\b|\badmissions?\b|\benrol|"
+            r"录取|分数线|招生(?:条件|简章|计划|要求)|报考"
+        ),
+    ),
+    (
+        "general",
+        "常识或历史知识",
+        re.compile(
+            r"的历史(?:是|有)|历史上(?:有|出过|发生)|来历|由来|起源|发源地|省会|"
+            r"(?:景点|好玩的地方|美食|特色菜|特产|小吃|方言|气候)(?:有哪些|是什么|有什么)|"
+            r"有(?:哪些|什么)(?:好玩的|好吃的)?(?:景点|美食|特色菜|特产|小吃)|"
+            r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|什么位置|"
+            r"\bhistory of\b|\borigin of\b|\bwhere (?:is|are)\b(?!.*\b(?:plan|planned|built|to be)\b)"
+        ),
+    ),
+    (
+        "chitchat",
+        "闲聊",
+        re.compile(
+            r"陪我聊|聊聊天|心情不好|你好吗|^你好[!！。.]?$|^(?:hi|hello|hey)[!.]?$|\bhow are you\b|\btell me a joke\b"
+        ),
+    ),
 ]
-_OTHER_REGION = re.compile(
-    r"(武汉|黄石|黄冈|孝感|咸宁|宜昌|襄阳|荆州|十堰|随州|荆门|恩施|仙桃|天门|潜江|鄂州|湖北|北京|上海|广州|深圳|"
-    r"梁子湖|鄂城|东湖高新|长沙|南京|杭州|全国|中国)(?:市|省|区|县)"
-)
+
+# -- 5. another region's plan --------------------------------------------------------------------------------
+_OWN_PLACES = ("华容", "庙岭", "临江", "段店", "蒲团", "红莲湖", "三江港")
+_PLAN_WORDS_ZH = r"(?:十四五|十五五|十三五|规划|2035|二〇三五|远景目标|五年计划)"
+_PLAN_WORDS_EN = r"(?:14th five-year plan|five-year plan|fyp|2035|long-range|development plan|master plan|plan)"
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+
+_REGIONS: tuple[str, str] | None = None  # the place-name alternations of ``other_region_plan``, built once
+_grounders: weakref.WeakKeyDictionary[Any, Grounder] = weakref.WeakKeyDictionary()
+_plan_grounders: dict[str, Grounder] = {}
+_lock = threading.Lock()
+_DEFAULTS = Settings.model_construct()
+
+
+@dataclass(frozen=True)
+class Scope:
+    in_scope: bool
+    reason: str  # "reference", "ok", or the rule that fired
+    missing: str = ""  # what the question asks about that the plan does not cover
+
+
+def grounder_for(plan: Plan, retriever: Any = None) -> Grounder:
+    """The grounder for this plan and the retriever's lexicon, built once."""
+    with _lock:
+        if retriever is not None:
+            g = _grounders.get(retriever)
+            if g is None:
+                g = _grounders[retriever] = Grounder(plan, getattr(retriever, "expansions", ()))
+            return g
+        g = _plan_grounders.get(plan.sha256)
+        if g is None:
+            from app.retrieve import load_expansions
+
+            g = _plan_grounders[plan.sha256] = Grounder(plan, load_expansions())
+        return g
+
+
+def requested_act(question: str) -> str:
+    """What the question asks the assistant to *do* instead of answer (empty if nothing)."""
+    q = normalize(question)
+    return next((label for label, pattern in _ACTS if pattern.search(q)), "")
+
+
+def other_region_plan(question: str) -> str:
+    """The place whose own plan the question asks about ("深圳", "chongqing"), or ""."""
+    q = normalize(question)
+    zh, en = _region_names()
+    m = re.search(
+        rf"({zh})(?:市|省|区|县|镇|新区|开发区|高新区)?(?:自己|本身|当地)?的?\s*[“\"]?{_PLAN_WORDS_ZH}", q
+    ) or re.search(r"(?:其他|别的|外地|兄弟)(?:地方|区县|城市|省份|地区)的?[“\"]?" + _PLAN_WORDS_ZH, q)
+    if m and not any(p in m.group(0) for p in _OWN_PLACES):
+        return m.group(1) if m.lastindex else m.group(0)
+    m = re.search(rf"\b({en})(?:'s| city's| province's| district's)\s+(?:own\s+)?{_PLAN_WORDS_EN}", q) or re.search(
+        rf"\b(?:14th five-year plan|five-year plan|fyp|2035 (?:goals|vision|targets)|long-range goals) (?:of|for) "
+        rf"(?:the )?(?:city of |province of )?({en})\b",
+        q,
+    )
+    return m.group(1) if m else ""
+
+
+def _region_names() -> tuple[str, str]:
+    """Alternations of every place name (Chinese, English) for the other-region patterns."""
+    global _REGIONS
+    if _REGIONS is None:
+        places = load_places()
+        zh = {v for v in places.values()} | {"东湖高新", "光谷", "临空经济区", "东湖"}
+        en = {k for k in places if k.isascii()}
+        _REGIONS = (
+            "|".join(sorted((re.escape(z) for z in zh), key=len, reverse=True)),
+            "|".join(sorted((re.escape(e) for e in en), key=len, reverse=True)),
+        )
+    return _REGIONS
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What ``decide_scope`` knows about a question before its thresholds apply."""
+
+    decided: Scope | None  # a decision no threshold changes (a rule, a reference, a name the plan lacks)
+    topic: Topic
+    unknown_share: float  # 0 for a follow-up: its topic is the previous question's
+    evidence: float | None  # None: no content words to look for
+
+
+def scope_signals(
+    question: str,
+    plan: Plan,
+    named_units: bool,
+    retriever: Any = None,
+    hits: Sequence[Any] = (),
+    previous: str = "",
+) -> Signals:
+    """Steps 1–6 of the module docstring, and the two measurements the thresholds are applied to.
+
+    ``previous`` is the earlier question a follow-up ("那段店镇呢?") leans on: its own words are still
+    checked for names the plan lacks, but how much of its topic is unknown is not (the topic was asked
+    before).
+    """
+    q = normalize(question)
+    topic = grounder_for(plan, retriever).topic(question)
+    share = 0.0 if previous else topic.unknown_share
+
+    def done(scope: Scope) -> Signals:
+        return Signals(scope, topic, share, None)
+
+    act = requested_act(q)
+    if act:
+        return done(Scope(False, "instructions", act))
+    if _ABOUT_ASSISTANT.search(q):
+        return done(Scope(False, "about_assistant", "本问答助手自身的情况"))
+    if _OPINION.search(q):
+        return done(Scope(False, "opinion", "对规划的评价或预测"))
+    for name, label, pattern in _RULES:
+        m = pattern.search(q)
+        if m:
+            return done(Scope(False, name, _rule_missing(name, label, m.group(0), topic)))
+    if named_units:
+        return done(Scope(True, "reference"))
+    region = other_region_plan(q)
+    if region:
+        return done(Scope(False, "other_region", f"{region}自己的规划"))
+    if topic.names:
+        return done(Scope(False, "not_in_plan", topic.names[0].text))
+    for year in _YEAR.findall(q):
+        if year not in plan.body:
+            return done(Scope(False, "year_not_in_plan", f"{year}年的情况"))
+    ev = evidence(topic, hits, plan, retriever) if hits and retriever is not None and not previous else None
+    return Signals(None, topic, share, ev)
+
+
+def apply_thresholds(signals: Signals, settings: Settings) -> Scope:
+    """Steps 6–7: the share of unknown topic words, then retrieval evidence on content words."""
+    if signals.decided is not None:
+        return signals.decided
+    topic = signals.topic
+    if signals.unknown_share >= settings.scope_unknown_share:
+        return Scope(False, "not_in_plan", topic.missing())
+    if signals.evidence is not None and signals.evidence < settings.scope_evidence_min:
+        words = _topic_words(topic)
+        return Scope(False, "weak_evidence", topic.missing() or (f"{words}方面的具体内容" if words else "这方面的内容"))
+    return Scope(True, "ok")
+
+
+def decide_scope(
+    question: str,
+    plan: Plan,
+    named_units: bool,
+    retriever: Any = None,
+    hits: Sequence[Any] = (),
+    settings: Settings | None = None,
+    previous: str = "",
+) -> Scope:
+    """Classify a question; ``named_units`` = it names an article/part/glossary term; ``previous`` = the
+    question a follow-up leans on."""
+    signals = scope_signals(question, plan, named_units, retriever, hits, previous)
+    return apply_thresholds(signals, settings or _DEFAULTS)
+
+
+def content_tokens_of(question: str, plan: Plan, retriever: Any = None) -> set[str]:
+    """Tokens of the question's real content words: the plan words it uses, question words and the words
+    every question shares (华容, 建设, 发展, 规划 …) set aside, plus the lexicon's plan words for its everyday
+    and English words."""
+    return _content_tokens(grounder_for(plan, retriever).topic(question))
+
+
+def _content_tokens(topic: Topic) -> set[str]:
+    words: set[str] = set()
+    for p in topic.known:
+        if p.kind in ("word", "place"):
+            words |= set(content_tokens(p.text))
+    for w in topic.plan_words:
+        words |= set(content_tokens(w))
+    return words - GENERIC_TOKENS
+
+
+def topic_name(question: str, plan: Plan, retriever: Any = None) -> str:
+    """What a refusal names when no rule did: the word the plan lacks, else the question's own topic words."""
+    topic = grounder_for(plan, retriever).topic(question)
+    return topic.missing() or _topic_words(topic) or "这个问题问的内容"
+
+
+def figure_subject(question: str, plan: Plan, retriever: Any = None) -> str:
+    """What an amount is asked *of*: the longest stretch of the question's own topic words, e.g.
+    "地区生产总值年均增速" from "规划中华容区地区生产总值年均增速的具体目标是百分之几"."""
+    g = grounder_for(plan, retriever)
+    text = figure_topic(question)
+    best = ""
+    for run in re.findall(r"[\u3400-\u9fff0-9a-z+]+", text):
+        chunk: list[tuple[str, str]] = []
+        for seg in [*g.segment(run), ("", "frame")]:
+            if seg[1] != "frame":
+                chunk.append(seg)
+                continue
+            while chunk and chunk[0][0] in GENERIC_WORDS:
+                chunk.pop(0)
+            while chunk and chunk[-1][0] in GENERIC_WORDS:
+                chunk.pop()
+            words = "".join(t for t, _ in chunk)
+            if len(words) > len(best) and any(kind == "known" for _, kind in chunk):
+                best = words
+            chunk = []
+    if not best:
+        best = "、".join(g.topic(text).plan_words[:2])
+    return best
+
+
+def _rule_missing(name: str, label: str, matched: str, topic: Topic) -> str:
+    if name == "person":
+        office = re.search(_OFFICE, matched)
+        return f"{office.group(0)}的人选" if office else label
+    if name == "price" and not matched.isascii():
+        return matched
+    return topic.missing() or label
+
+
+def _topic_words(topic: Topic) -> str:
+    return "、".join(p.text for p in topic.known[:3])
+
+
+def evidence(topic: Topic, hits: Sequence[Any], plan: Plan, retriever: Any, units: int = 3) -> float | None:
+    """IDF-weighted share of the question's topic tokens that the best of the leading retrieved units holds.
+
+    Only content words count: the known topic pieces (question words and words every question shares
+    set aside) and the plan words the lexicon gives for everyday / English words.  None when the
+    question has no such words (a follow-up, "第8条讲什么").
+    """
+    weights = {t: retriever.idf(t) for t in _content_tokens(topic)}
+    weights = {t: v for t, v in weights.items() if v > 0}
+    total = sum(weights.values())
+    if not total:
+        return None
+    best = 0.0
+    for h in [h for h in hits if h.kind != "part"][:units]:
+        have = set(content_tokens(plan.unit_text(h.ref)))
+        best = max(best, sum(v for t, v in weights.items() if t in have) / total)
+    return best
+
+
+def asks_for_figure(question: str) -> FigureKind | None:
+    """The kind of figure the question asks for (a percentage, a sum, a count, a date), if any."""
+    q = normalize(question)
+    return next((kind for kind, pattern in _ASKS if pattern.search(q)), None)
+
+
 # What kind of amount a question asks for; checked in this order.
 _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
     (
         "percent",
         re.compile(
             r"百分之几|百分之多少|几个百分点|多少个百分点|(?:增长率|增速|比例|占比|比重)(?:是|有|能到|要到|达到)?多少|"
-            r"\bwhat (?:percentage|percent)\b|\bgrowth rate\b|\bhow many percent"
+            r"\bwhat (?:percentage|percent)\b|\bgrowth rate\b|\bhow many percent|\bcoverage rate\b|\bwhat rate\b"
         ),
     ),
     (
@@ -81,51 +502,42 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"哪一年|哪年|几几年|哪个月|几月份|具体(?:的|什么)?(?:时间|日期|年份)|"
-            r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式|开始)?(?:通|建|修|完工|开工|开业|开通|竣工|投用|投入|运营|落地|动工|完成|实现)|"
-            r"\bwhat year\b|\bwhich year\b|\bwhen will\b(?=.*\b(?:open|opens|finished|completed|built|ready|start|done)\b)"
+            r"哪一年|哪年|几几年|哪个月|几月份|哪天|哪一天|几号|具体(?:的|什么)?(?:时间|日期|年份)|"
+            r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式|开始)?(?:通|建|修|完工|开工|开业|开通|竣工|投用|投入|运营|落地|动工|完成|实现|开幕|招生|开放)|"
+            r"\bwhat year\b|\bwhich year\b|\bwhat date\b|\bwhen (?:was|were|did)\b|"
+            r"\bwhen will\b(?=.*\b(?:open|opens|finished|completed|built|ready|start|done)\b)"
         ),
     ),
     (
         "count",
         re.compile(
-            r"多少(?:公里|千米|米|平方|亩|吨|人|户|套|家|所|座|条|张|辆|床|个|项)|"
-            r"(?:达到|突破|增长|增加|提高|提升|减少|下降|有)(?:了|到)?多少|具体(?:数字|数额|金额|指标|数据|数量|额度)|"
-            r"\bhow many\b"
+            r"多少(?:公里|千米|米|平方|亩|吨|人|名|户|套|家|所|座|条|张|辆|床|个|项)|多长|多大面积|"
+            r"(?:达到|突破|增长|增加|提高|提升|减少|下降|有)(?:了|到)?多少|具体(?:数字|数额|金额|指标|数据|数量|额度|数值)|"
+            r"多少(?=[\u4e00-\u9fff])|多深|多高|多重|"
+            r"(?<!哪)几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍)"
+            r"[\u4e00-\u9fff]{0,4}[?？]?$|"
+            r"\bhow many\b|\bhow long\b|\bhow big\b|\bhow large\b|\bhow (?:deep|high|tall|wide|far|heavy)\b"
         ),
     ),
 ]
 
+# The unit a count question asks in ("多少家" → 家, "多长" → 公里/米, "几大工程" → 大): a number with another
+# unit ("1小时" beside "30号线红莲湖段有多长") does not answer it.
+_UNIT_ASKED = re.compile(
+    r"(?:多少|几)(公里|千米|平方米|平方公里|小时|分钟|个|家|名|人|所|座|条|项|户|亩|吨|年|批|大|强|级|纵|次|站|类|张|辆)"
+)
+_LENGTH_ASKED = re.compile(r"多长|多远|多宽|多深|多高|\bhow (?:long|far|wide|deep|high|tall)\b|\bkilomet|\bmiles?\b")
 
-@dataclass(frozen=True)
-class Scope:
-    in_scope: bool
-    reason: str  # "reference", "ok", or the rule that fired
-    missing: str = ""  # what the question asks about that the plan does not mention
 
-
-def decide_scope(
-    question: str, plan: Plan, named_units: bool, retriever: Any = None, hits: Sequence[Any] = ()
-) -> Scope:
-    """Classify a question; ``named_units`` = it names an article/part/glossary term."""
+def asked_units(question: str) -> tuple[str, ...]:
+    """Units a count question asks in; empty when it names none ("有多少", "how many")."""
     q = normalize(question)
-    for name, pattern in _RULES:
-        if pattern.search(q):
-            return Scope(False, name)
-    if named_units:
-        return Scope(True, "reference")
-    if _OTHER_REGION.search(q) and "华容" not in q:
-        return Scope(False, "other_region")
-    for year in _YEAR.findall(q):
-        if year not in plan.body:
-            return Scope(False, "year_not_in_plan")
-    return Scope(True, "ok")
-
-
-def asks_for_figure(question: str) -> FigureKind | None:
-    """The kind of figure the question asks for (a percentage, a sum, a count, a date), if any."""
-    q = normalize(question)
-    return next((kind for kind, pattern in _ASKS if pattern.search(q)), None)
+    units = [m.group(1) for m in _UNIT_ASKED.finditer(q)]
+    if not units:  # "多少集装箱": the thing counted stands in for a unit
+        units = [m.group(1) for m in re.finditer(r"多少([\u4e00-\u9fff]{2})", q) if m.group(1) not in ("钱", "年")]
+    if _LENGTH_ASKED.search(q):
+        units += ["公里", "千米", "米"]
+    return tuple(dict.fromkeys(units))
 
 
 _AMOUNT_WORDS = re.compile(
@@ -142,4 +554,8 @@ def figure_topic(question: str) -> str:
     q = normalize(question)
     for _, pattern in _ASKS:
         q = pattern.sub(" ", q)
-    return _AMOUNT_WORDS.sub(" ", q)
+    return _PLACE_AND_TIME.sub(" ", _AMOUNT_WORDS.sub(" ", q))
+
+
+# Words every question about the plan may hold; they say nothing about what an amount is of.
+_PLACE_AND_TIME = re.compile(r"华容区|华容|全区|我区|规划|建议|“?十四五”?|期间|时期")

@@ -136,6 +136,21 @@ class Settings(BaseSettings):
     figure_close: float = Field(
         0.5, ge=0.0, le=1.0, description="Sentences within this ratio of the closest are searched for the figure."
     )
+    # -- scope: when the plan does not cover a question (calibrated on the scope set's dev half; docs/answers.md) --
+    scope_unknown_share: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.01,
+        description="Refuse when this share of a question's topic (by length) is words neither the plan nor the "
+        "reviewed lexicon uses (app.grounding); 1.01 turns the check off.",
+    )
+    scope_evidence_min: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Refuse when the best leading retrieved unit holds less than this IDF-weighted share of the "
+        "question's content words (question words and words every question shares do not count).",
+    )
     suggest_min_idf: float = Field(
         2.0, ge=0.0, description="A refusal suggests articles sharing a question word at least this rare."
     )

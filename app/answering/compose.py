@@ -290,11 +290,11 @@ class Composer:
 
 
 def _load_places() -> list[tuple[str, tuple[str, ...]]]:
-    """Reviewed places inside the district (corpus/places.tsv): (name, aliases longest first)."""
+    """Reviewed places inside the district (corpus/district_places.tsv): (name, aliases longest first)."""
     from app.settings import REPO_ROOT
 
     out = []
-    for line in (REPO_ROOT / "corpus" / "places.tsv").read_text(encoding="utf-8").splitlines():
+    for line in (REPO_ROOT / "corpus" / "district_places.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, aliases = line.partition("\t")
             out.append((name.strip(), tuple(sorted(aliases.split(), key=len, reverse=True))))

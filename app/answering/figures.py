@@ -17,7 +17,7 @@ from app.answering.compose import Weights
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence
 from app.retrieve import Hit, Retriever
-from app.scope import FigureKind, figure_topic
+from app.scope import FigureKind, asked_units, figure_topic
 from app.settings import Settings
 
 _NUM = r"[\d一二三四五六七八九十百千两]"
@@ -29,9 +29,14 @@ AMOUNT: dict[FigureKind, re.Pattern[str]] = {
     "date": re.compile(r"(?:19|20)\d{2}年|二〇[〇一二三四五六七八九]{2}年|\d{1,2}月|年底|年内|年前"),
     "count": re.compile(
         r"\d+(?:\.\d+)?\s*(?:%|亿|万|元|家|个|公里|千米|米|平方|亩|吨|人|户|所|座|条|张|辆|小时|分钟|强|级)|"
-        r"[一二三四五六七八九十百千两]+(?:亿|万)|百分之|[一二三四五六七八九十两]+(?:大|个|项|类|座|所|家|条)"
+        r"[一二三四五六七八九十百千两]+(?:亿|万)|百分之|[一二三四五六七八九十两]+(?:大|个|项|类|座|所|家|条|级|批|强|纵|横)"
     ),
 }
+
+
+def _with_unit(units: tuple[str, ...]) -> re.Pattern[str]:
+    """A number in one of ``units`` ("18家", "十大", "第三批")."""
+    return re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+)\s*(?:" + "|".join(map(re.escape, units)) + ")")
 
 
 def figure_missing(
@@ -50,7 +55,9 @@ def figure_missing(
     if not ranked or ranked[0][0] < settings.figure_topic_min:
         return None
     close = [s for i, (v, s) in enumerate(ranked) if i < 3 or v >= settings.figure_close * ranked[0][0]]
-    if any(AMOUNT[kind].search(s.text) for s in close):
+    units = asked_units(query.text) if kind == "count" else ()
+    amount = _with_unit(units) if units else AMOUNT[kind]
+    if any(amount.search(s.text) for s in close):
         return None
     leading = [h.ref for h in hits if h.kind == "article"][: settings.compose_units]
     return next((s for _, s in ranked if s.ref in leading), ranked[0][1])

@@ -26,6 +26,7 @@ from app.gate import GatedModel, ModelGate
 from app.prompts import prompts_version
 from app.refs import parse_ref
 from app.retrieve import Hit, Retriever, Turn
+from app.scope import content_tokens_of, topic_name
 from app.settings import Settings
 from app.text import content_tokens
 
@@ -130,7 +131,8 @@ class Pipeline:
                 return
         composed = self.composer.compose(query, hits)
         if composed is None:
-            yield from self._reply(query, hits, Decision("refusal", "nothing_to_quote"), timer)
+            missing = topic_name(query.text, self.plan, self.retriever)
+            yield from self._reply(query, hits, Decision("refusal", "nothing_to_quote", missing), timer)
             return
         timer.mark("first_token_ms")
         yield Text(composed.text)
@@ -196,9 +198,10 @@ class Pipeline:
         ]
 
     def _suggestions(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
-        """Articles worth naming beside a refusal: only those whose title shares a specific word with the question."""
-        words = {t for t in content_tokens(query.text) if self.retriever.idf(t) >= self.settings.suggest_min_idf}
-        words -= self.generic
+        """Articles worth naming beside a refusal: only those whose title shares a specific word with the question
+        (a rare plan word, not one every question shares: 华容, 建设, 武汉, 发展, 规划 …)."""
+        own = content_tokens_of(query.text, self.plan, self.retriever)
+        words = {t for t in own if self.retriever.idf(t) >= self.settings.suggest_min_idf} - self.generic
         out = [h for h in hits if h.kind == "article" and words & set(content_tokens(h.title))]
         return out[:3]
 

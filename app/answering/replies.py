@@ -19,8 +19,9 @@ from app.prompts import render
 from app.refs import Ref, parse_ref
 from app.retrieve import Hit
 
-# Refusals that suggest articles only when the question shared a real content word with them.
-_SUGGEST = {"ok", "other_region", "year_not_in_plan", "price", "not_in_plan"}
+# Refusals that may suggest articles (only those sharing a real content word with the question, see
+# ``Pipeline._suggestions``); requests to act, questions about the assistant, weather and today's news never do.
+_NO_SUGGESTIONS = {"instructions", "about_assistant", "chitchat", "weather", "realtime", "person"}
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class Reply:
 
 def refusal(decision: Decision, hits: Sequence[Hit], suggest: Sequence[Hit]) -> Reply:
     if decision.reason == "instructions":
-        return Reply(render("refusal_instructions"), True)
+        return Reply(render("refusal_instructions", act=decision.missing or "执行其他指令"), True)
     text = render("refusal", missing=f"“{decision.missing}”" if decision.missing else "这方面的内容")
-    if decision.reason in _SUGGEST and suggest:
+    if decision.reason not in _NO_SUGGESTIONS and suggest:
         refs = "；".join(f"{h.ref}（{h.title}）" for h in suggest)
         text += "\n" + render("refusal_related", refs=refs)
     return Reply(text, True)

@@ -19,7 +19,7 @@ from app.answering.spans import PlanSpans, Sentence
 from app.corpus import Plan
 from app.refs import Ref, find_refs
 from app.retrieve import Hit, Retriever
-from app.scope import FigureKind, Scope, asks_for_figure, decide_scope
+from app.scope import FigureKind, Scope, asks_for_figure, decide_scope, figure_subject
 from app.settings import Settings
 
 
@@ -27,7 +27,7 @@ from app.settings import Settings
 class Decision:
     kind: RouteKind
     reason: str = ""
-    missing: str = ""  # refusal: what the plan does not mention; missing_unit: the unit asked for
+    missing: str = ""  # refusal / no_figure: what the plan does not give; missing_unit: the unit asked for
     figure: FigureKind | None = None
     closest: Sentence | None = None  # no_figure: the plan's closest sentence
 
@@ -43,7 +43,7 @@ def decide(
     if absent:
         return Decision("missing_unit", "unit_not_in_plan", str(absent[0]))
     named = any(h.via != "ranked" for h in hits)
-    scope: Scope = decide_scope(query.text, plan, named, retriever=retriever, hits=hits)
+    scope: Scope = decide_scope(query.text, plan, named, retriever, hits, settings, query.previous)
     if not scope.in_scope:
         return Decision("refusal", scope.reason, scope.missing)
     if named and hits and hits[0].via != "ranked":
@@ -52,5 +52,8 @@ def decide(
     if kind is not None:
         closest = figure_missing(query, kind, hits, retriever, spans, settings)
         if closest is not None:
-            return Decision("no_figure", "figure_not_given", figure=kind, closest=closest)
+            what = "时间" if kind == "date" else "数字"
+            subject = figure_subject(query.text, plan, retriever)
+            missing = f"{subject}的具体{what}" if subject else f"具体{what}"
+            return Decision("no_figure", "figure_not_given", missing, figure=kind, closest=closest)
     return Decision("compose", "ok")

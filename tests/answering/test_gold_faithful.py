@@ -12,7 +12,7 @@ from app.settings import Settings
 
 pytestmark = pytest.mark.real
 MODEL_PROMPTS = {"answer_system", "answer_user", "history", "passage", "study_point"}  # seen by the model only
-FREE = {"missing", "refs", "articles", "count", "what", "title"}  # filled from the question or the plan's titles
+FREE = {"missing", "refs", "articles", "count", "what", "title", "act"}  # filled from the question or the plan's titles
 
 
 def template_lines(labels: set[str]) -> list[re.Pattern[str]]:
