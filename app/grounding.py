@@ -55,7 +55,9 @@ _FRAME = """
 会变成 变成 成为 能否 可否 是否会 会否 将会 打算在 准备 考虑 开始 继续 进一步 写完 做完 弄完 搞完 完了
 建 修 盖 装 多建 多修 多装 孩子 娃 小孩 提法 表述 论述 部署 态度 看法 观点 设想 构想 蓝图 愿景 前景
 好点 好一点 好些 更好 变好 改善 好起来 多起来 起来 一点儿 点儿 咋回事 啥时候 什么时候能 能不能够
-出去 进来 回来 过来 过去 吃 吃个 喝 玩玩 看看 走走
+出去 进来 回来 过来 过去 吃 吃个 喝 玩玩 看看 走走 跟 同
+么样 么事 么子 搞么事 有冇得 冇得 冇 伢 伢们 屋里 屋门口 晓得 帮衬 蛮 几多 好多 咯 啵 嘞 撒 说实话 一年到头
+动不动 隔三差五 一辈子 天天 整天 到底 还是 爹妈 爸妈 两口子 家里人 老家伙 我家 我们家 我们这 我们这边 这边 那边
 """
 FRAME_WORDS: frozenset[str] = frozenset(_FRAME.split())
 _MAX_PIECE = 16
@@ -90,7 +92,9 @@ _EN_INSTITUTION = {
     "bridge": "大桥", "court": "法院", "zone": "区", "district": "区", "city": "市", "province": "省",
 }  # fmt: skip
 # A modifier that does not make a name: "一所大学", "新的医院".
-_NOT_A_NAME = re.compile(r"^(?:.|(?:[一二三四五六七八九十几两多每这那哪新旧大小好]|[0-9]+)*[所家座个条间处]?)$")
+_NOT_A_NAME = re.compile(
+    r"^(?:.|(?:[一二三四五六七八九十几两多每这那哪新旧大小好建修盖办开设]|[0-9]+)*[所家座个条间处]?)$"
+)
 # Numbered things: an amount or an item with its number must be in the plan as written ("30号线", "500亿").
 _NUMBERED = re.compile(
     r"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*(号线|号|亿|万|千|元|%|个|家|条|项|公里|千米|米|亩|人|所|座|届|强|级|小时|分钟|天|年代)"
@@ -342,7 +346,11 @@ class Grounder:
                 if bounds[k + 1] <= m.start() and kind == "frame":
                     start = bounds[k + 1]
             name, modifier = text[start : m.end()], text[start : m.start()]
-            if modifier and not _NOT_A_NAME.match(modifier) and not self._known(name):
+            if not modifier or _NOT_A_NAME.match(modifier):
+                continue
+            # known when the plan holds the ending with at least two characters of the name before it
+            # ("华容跟武汉东湖高新区" holds 武汉东湖高新区)
+            if not any(self._known(name[i:]) for i in range(0, len(modifier) - 1)):
                 out.append(Piece(name, False, "institution"))
         return out
 
@@ -390,7 +398,9 @@ class Grounder:
             words = [w.lower().strip("'’-").removesuffix("'s").removesuffix("’s") for w in m.group(0).split()]
             if not before or before[-1] in '.?!:;"“(':  # a sentence's first word is capitalised anyway
                 words = words[1:]
-            words = [w for w in words if w and w not in EN_STOPWORDS and w not in EN_GENERIC]
+            words = [
+                w for w in words if w and w not in EN_STOPWORDS and w not in EN_GENERIC and not self._plan_place(w)
+            ]
             if words and not any(
                 w in in_phrases
                 or self._en_known(w)
@@ -406,6 +416,11 @@ class Grounder:
                 if ending and not self._known(zh + ending) and not self._known(zh + "市" + ending):
                     out.append(Piece(f"{zh}{ending}", False, "institution"))
         return out
+
+    def _plan_place(self, word: str) -> bool:
+        """An English name of a place the plan names ("zhejiang" → 浙江)."""
+        zh = self.places.get(word)
+        return zh is not None and self.in_plan(zh)
 
     def _en_known(self, word: str) -> bool:
         for w in _english_forms(word):
@@ -462,6 +477,10 @@ def _english_forms(word: str) -> list[str]:
         forms.append(word[:-2])
     if word.endswith("s") and len(word) > 3:
         forms.append(word[:-1])
+    for ending in ("ing", "ed"):  # "attracting" → attract, "reformed" → reform, "supplying" → supply
+        if word.endswith(ending) and len(word) > len(ending) + 3:
+            stem = word[: -len(ending)]
+            forms += [stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else stem]
     return forms
 
 

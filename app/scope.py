@@ -25,8 +25,9 @@ The model never decides scope: small models refuse good questions and answer bad
    question whose words the plan uses only in unrelated places is not answered with quotes.
 
 Every refusal carries ``missing``: what the plan does not cover, shown by the refusal
-template.  Thresholds are :class:`~app.settings.Settings` fields calibrated on the scope
-set's development half (docs/answers.md).  Nothing here calls a model.
+template.  Thresholds are :class:`~app.settings.Settings` fields; how they were chosen, and
+what they cost on unseen questions, is in docs/answers.md ("Scope").  Nothing here calls a
+model.
 
 ``asks_for_figure`` spots questions after an amount or a date ("增长百分之几", "投资多少亿",
 "哪一年通车"): the plan states very few figures, so ``app.answering`` checks whether the
@@ -66,7 +67,7 @@ _ACTS: list[tuple[str, re.Pattern[str]]] = [
     (
         "扮演角色或代为宣布、确认",
         re.compile(
-            r"扮演|你现在是|现在你是|从现在(?:起|开始)[,，]?\s*你|假装(?:你)?是|假设你是|冒充|以后你只|你只用|"
+            r"扮演(?!(?:着|了)?(?:一个|一种)?(?:什么|怎样|哪些|怎么样|重要|关键|积极|主要)?(?:的)?角色)|你现在是|现在你是|从现在(?:起|开始)[,，]?\s*你|假装(?:你)?是|假设你是|冒充|以后你只|你只用|"
             r"你(?:就)?是(?:一名|一个|一位)?.{0,8}(?:书记|区长|市长|主任|局长|官员|发言人|律师|医生|老师)|"
             r"以.{1,14}?的?(?:口吻|身份|名义|语气)|官方(?:身份)?(?:确认|宣布|回应|表态)|(?:宣布|公布)\s*[:：]|"
             r"替我(?:批|审批|宣布)|批准我|给我批|"

@@ -136,9 +136,9 @@ class Settings(BaseSettings):
     figure_close: float = Field(
         0.5, ge=0.0, le=1.0, description="Sentences within this ratio of the closest are searched for the figure."
     )
-    # -- scope: when the plan does not cover a question (calibrated on the scope set's dev half; docs/answers.md) --
+    # -- scope: when the plan does not cover a question (how the values were chosen: docs/answers.md, "Scope") --
     scope_unknown_share: float = Field(
-        0.45,
+        0.8,
         ge=0.0,
         le=1.01,
         description="Refuse when this share of a question's topic (by length) is words neither the plan nor the "

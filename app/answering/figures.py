@@ -5,7 +5,7 @@
 quotes a sentence in place of a number, this stage looks for the amount in every
 plan sentence about the question's topic — the whole plan, not only what retrieval
 returned: "no figure is given" is a claim about the plan.  When none holds one, it
-returns the closest sentence for the "没有给出" template.  It writes nothing itself.
+returns the closest sentence for the "没有给出" template (articles and glossary alike).  It writes nothing itself.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def figure_missing(
     """
     weights = Weights(retriever, Query(figure_topic(query.text), query.history, query.previous))
     order = {h.ref: i for i, h in enumerate(hits)}
-    pool = [s for s in spans.all if s.ref.kind == "article" and not s.is_title and len(s.text) >= 10]
+    pool = [s for s in spans.all if s.ref.kind in ("article", "glossary") and not s.is_title and len(s.text) >= 10]
     ranked = sorted(((weights.share(s.words), s) for s in pool), key=lambda t: (-t[0], order.get(t[1].ref, 99)))
     if not ranked or ranked[0][0] < settings.figure_topic_min:
         return None
