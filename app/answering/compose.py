@@ -39,6 +39,7 @@ _PAST = re.compile(
 )
 _FUTURE = re.compile(r"以后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
 ELLIPSIS = "……"
+_PLAN_DEFAULT = Ref("part", 0)  # frames.tsv's "*" row: the label of the 十四五 measures (every other article)
 _CUT = "，,：:；;、 "
 
 
@@ -273,11 +274,16 @@ class Composer:
         tail = ELLIPSIS if span.end < sent.end else ""
         return head + span.text.rstrip(_CUT) + tail
 
-    def write(self, spans: Sequence[Span], extra_hits: Sequence[Hit] = (), english: bool = False) -> Composition:
+    def write(
+        self, spans: Sequence[Span], extra_hits: Sequence[Hit] = (), english: bool = False, frame: str = "plan"
+    ) -> Composition:
+        """The answer text.  A quote carries its article's time-frame label; when the question asks about another
+        time frame (achievements, 2035), quotes from the 十四五 measures are labelled as such too."""
         lines = []
         citations: list[Ref] = []
+        default = self.frames.get(_PLAN_DEFAULT, ("plan", ""))[1] if frame != "plan" else ""
         for span in spans:
-            label = self.frames.get(span.ref, ("plan", ""))[1]
+            label = self.frames.get(span.ref, ("plan", default))[1]
             lines.append(render("answer_line", frame=label, quote=self.quote(span), ref=str(span.ref)))
             if span.ref not in citations:
                 citations.append(span.ref)
@@ -286,7 +292,7 @@ class Composer:
 
     def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
         spans, extra = self.choose(query, hits)
-        return self.write(spans, extra, query.english) if spans else None
+        return self.write(spans, extra, query.english, time_frame(query.topic)) if spans else None
 
 
 def _load_places() -> list[tuple[str, tuple[str, ...]]]:
@@ -319,7 +325,7 @@ def _load_frames() -> dict[Ref, tuple[str, str]]:
         if not line.strip() or line.startswith("#"):
             continue
         ref_text, frame, label = [*line.split("\t"), "", ""][:3]
-        ref = parse_ref(ref_text.strip())
+        ref = _PLAN_DEFAULT if ref_text.strip() == "*" else parse_ref(ref_text.strip())
         if ref is not None:
             out[ref] = (frame.strip(), label.strip())
     return out

@@ -18,7 +18,7 @@ import time
 from collections.abc import Generator, Sequence
 
 from app.answering.claims import split_sentences, strip_markers, support
-from app.answering.compose import Composer, Composition, Weights
+from app.answering.compose import Composer, Composition, Weights, time_frame
 from app.answering.question import Query
 from app.answering.spans import Sentence
 from app.gate import GatedModel
@@ -101,4 +101,5 @@ class Refiner:
             log.info("draft grounded nothing; the code-composed answer stands")
             return None
         weights = Weights(self.composer.retriever, query)
-        return self.composer.write([self.composer.trim(sent, weights) for sent in grounded], english=query.english)
+        spans = [self.composer.trim(sent, weights) for sent in grounded]
+        return self.composer.write(spans, english=query.english, frame=time_frame(query.topic))

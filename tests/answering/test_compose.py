@@ -80,3 +80,11 @@ def test_a_long_sentence_is_cut_to_its_clauses_with_marks(composer, plan):
     sentence = next(s for s in composer.spans.sentences(span.ref) if s.start <= span.start and span.end <= s.end)
     if span.start > sentence.start:
         assert "……" in c.text
+
+
+def test_measures_are_labelled_when_the_question_asks_about_another_time_frame(composer):
+    sent = next(s for s in composer.spans.sentences(composer.spans.plan.articles[12].ref) if not s.is_title)
+    span = composer.spans.span(sent.ref, sent.start, sent.end)
+    assert "（“十四五”时期的部署）" in composer.write([span], frame="past").text
+    assert "（“十四五”时期的部署）" in composer.write([span], frame="vision").text
+    assert "（" not in composer.write([span], frame="plan").text.splitlines()[1][:2]
