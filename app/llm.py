@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from app.models import ModelError
 from app.settings import Settings
@@ -33,13 +33,6 @@ class Generator(Protocol):
     def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
         """Yield pieces of the assistant's reply to a chat, stopping at ``max_tokens`` or the deadline."""
         ...
-
-
-@runtime_checkable
-class TokenCounter(Protocol):
-    """Optional capability: count a text's tokens (to fit prompts into the context window)."""
-
-    def count_tokens(self, text: str) -> int: ...
 
 
 def load_generator(settings: Settings) -> Generator:
@@ -104,9 +97,6 @@ class LlamaCppGenerator:
                 "delete it and run again to re-assemble, or give another GGUF."
             ) from exc
         self.n_ctx = n_ctx
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokens(text))
 
     # -- prompt formatting ----------------------------------------------------------
     def _formatter(self) -> Any:

@@ -71,7 +71,6 @@ class Settings(BaseSettings):
     n_ctx: int = Field(2048, ge=512, le=32768, description="Context window of the LLM in tokens.")
     max_tokens: int = Field(200, ge=16, le=4096, description="Most tokens the LLM may generate per answer.")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
-    context_units: int = Field(3, ge=1, le=8, description="Units of the plan given to the LLM as context.")
     mode: Literal["auto", "llm", "extractive"] = Field(
         "auto",
         description="auto = use the LLM when refinement is on and it is installed; llm = require it; "

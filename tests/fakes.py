@@ -41,8 +41,7 @@ class HashEmbedder:
 class ScriptedGenerator:
     """A :class:`app.llm.Generator` that replies with a fixed script (or a function of the prompt).
 
-    It also implements the optional ``TokenCounter`` capability (one token per character), and
-    records how many streams were opened and closed, so tests can see that the model was released.
+    It records the prompts it saw and how many streams were closed, so tests can see that the model was released.
     """
 
     def __init__(self, reply: str | None = None, fn=None, name: str = "fake-llm", delay_s: float = 0.0) -> None:
@@ -52,9 +51,6 @@ class ScriptedGenerator:
         self.delay_s = delay_s
         self.prompts: list[str] = []
         self.streams_closed = 0
-
-    def count_tokens(self, text: str) -> int:
-        return len(text)
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int, deadline_s: float) -> Iterator[str]:
         prompt = "\n".join(m["content"] for m in messages)
