@@ -31,6 +31,7 @@ from app.refs import find_refs
 from app.text import normalize
 
 DEFAULT_PLACES = Path(__file__).resolve().parent.parent / "corpus" / "places.tsv"
+DISTRICT_PLACES = Path(__file__).resolve().parent.parent / "corpus" / "district_places.tsv"
 
 # -- how a question is asked, not what it is about -----------------------------------------------------------
 # Matched as whole pieces when the question is cut up; colloquial forms included ("咋办", "有啥说法").
@@ -40,7 +41,7 @@ _FRAME = """
 吗 呢 吧 啊 嘛 么 呀 没有 没 不 管不管 管这个 管这事 管 行不行 说法 讲法 这块 这方面 方面 这事 这件事 这个 那个
 这些 那些 规划 建议 这份 文件 文中 原文 里面 里头 当中 其中 提到 提出 提及 提了 说了 讲了 讲的 说的 写的 写了
 讲 说 谈 谈到 写到 涉及 关于 对于 有关 主要内容 主要 内容 具体 情况 部分 概括 总结 介绍 解释 意思 是指 指的是 指
-理解 含义 定义 区别 了解 知道 告诉 一下 一点 请问 请 问 安排 打算 措施 举措 政策 办法 计划 要求 定位 角色 作用
+理解 含义 定义 描述 区别 了解 知道 告诉 一下 一点 请问 请 问 安排 打算 措施 举措 政策 办法 计划 要求 定位 角色 作用
 意义 关系 背景 地位 方向 重点 做法 思路 体现 怎么说 怎么讲 怎么提 咱们 咱 我们 我 你们 你 他们 它 大家 老百姓
 群众 以后 今后 将来 未来 现在 目前 当前 听说 据说 搞 干 弄 做 用 起 带来 帮扶 帮助 照顾 改进 解决 新的 有 是
 的 了 和 与 及 或 在 把 被 让 从 到 向 为 等 这 那 要 将 会 能 可以 应该 需要 对 给 由 都 也 还 就 又 很 更 最 该 啦
@@ -61,8 +62,9 @@ _FRAME = """
 """
 FRAME_WORDS: frozenset[str] = frozenset(_FRAME.split())
 _MAX_PIECE = 16
-_EDGE = set("的了吗呢吧啊呀嘛在和与对为把被让从向给是有")
+_EDGE = set("的了吗呢吧啊呀嘛在和与对为把被让从向给是有谁啥咋哪")
 # One more character after a plan word that makes a different thing of it ("社保卡", "养老金", "新生儿").
+_FUNCTION = _EDGE | set("不没能会要到去来得着过也都还就又很更最该想")  # never part of a name
 _NOUN_ENDS = set("金卡证费票站馆院所局处科室队团节奖儿员税险价率额表单号")
 # Words so common in the plan that sharing them says nothing about what a question asks.
 _GENERIC = """
@@ -199,6 +201,16 @@ class Topic:
         return words[0].text if words else ""
 
 
+def load_district_places(path: Path = DISTRICT_PLACES) -> list[tuple[str, tuple[str, ...]]]:
+    """Reviewed places inside the district: (name, the forms a question may use, longest first)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, aliases = line.partition("\t")
+            out.append((name.strip(), tuple(sorted(aliases.split(), key=len, reverse=True))))
+    return out
+
+
 def load_places(path: Path = DEFAULT_PLACES) -> dict[str, str]:
     """Outside places: every Chinese or English name (normalised) → the Chinese name."""
     out: dict[str, str] = {}
@@ -232,11 +244,13 @@ class Grounder:
         self._en_lexicon = {_trigger(p) for p, _ in self.expansions if _trigger(p).isascii()}
         self.places = load_places() if places is None else places
         self._zh_places = {zh for zh in self.places.values() if not self.in_plan(zh)}  # outside places it never names
+        # the district's own towns and sites, in every form a question may use ("临江乡" where the plan says 临江)
+        self._district = {a for _, aliases in load_district_places() for a in aliases}
         self._known = lru_cache(maxsize=1 << 16)(self._is_known)
 
     # -- vocabulary ----------------------------------------------------------------------------------------------
     def _is_known(self, s: str) -> bool:
-        return s in self.text or s in self._zh_lexicon
+        return s in self.text or s in self._zh_lexicon or s in self._district
 
     def in_plan(self, s: str) -> bool:
         """Does the plan's own text contain ``s``?"""
@@ -303,17 +317,26 @@ class Grounder:
         out: list[Piece] = []
         pending = ""  # consecutive characters no known piece covers
 
+        at = 0  # where the current segment starts in ``run``
+
         def flush() -> None:
             nonlocal pending
-            if len(pending) >= 2 or (pending and not self._known(pending)):
+            if len(pending) == 1 and not self._known(pending):
+                # a lone character is named with the word around it ("摄" → "摄像头"), weighted as one character
+                word = _whole_word(run, at - 1)
+                out.append(Piece(word, False, size=1 if len(word) > 1 else 0))
+            elif len(pending) >= 2:
                 out.append(Piece(pending, False))
             pending = ""
 
         for k, (text, kind) in enumerate(segs):
+            at += len(text)
             if kind == "unknown":
                 pending += text
                 continue
+            at -= len(text)
             flush()
+            at += len(text)
             if kind == "place":
                 out.append(Piece(text, False, "place"))
             if kind == "known":
@@ -346,7 +369,8 @@ class Grounder:
                 if bounds[k + 1] <= m.start() and kind == "frame":
                     start = bounds[k + 1]
             name, modifier = text[start : m.end()], text[start : m.start()]
-            if not modifier or _NOT_A_NAME.match(modifier):
+            if not modifier or _NOT_A_NAME.match(modifier) or modifier[-1] in "大小好新老":
+                # "武汉大医院", "城里好学校": a kind of place described, not a name
                 continue
             # known when the plan holds the ending with at least two characters of the name before it
             # ("华容跟武汉东湖高新区" holds 武汉东湖高新区)
@@ -374,6 +398,7 @@ class Grounder:
             parts = [p for p in re.split(r"[-']", word) if p and p not in EN_STOPWORDS and p not in ("s", "based")]
             known = (
                 word in covered
+                or self._plan_place(word)
                 or self._en_known(word)
                 or (bool(parts) and all(p in covered or self._en_known(p) for p in parts))
             )
@@ -456,6 +481,18 @@ def _all_generic(text: str) -> bool:
     if not text:
         return True
     return any(text[:k] in _GENERIC_PARTS and _all_generic(text[k:]) for k in range(min(len(text), 8), 0, -1))
+
+
+def _whole_word(run: str, i: int) -> str:
+    """The word around the character at ``i``: up to two neighbours on each side, stopping at particles, so a
+    refusal names "摄像头" rather than "摄"."""
+    a = i
+    while a > 0 and i - a < 2 and run[a - 1] not in _FUNCTION:
+        a -= 1
+    b = i + 1
+    while b < len(run) and b - i <= 2 and run[b] not in _FUNCTION:
+        b += 1
+    return run[a:b]
 
 
 def _trigger(pattern: re.Pattern[str]) -> str:

@@ -103,7 +103,7 @@ _ABOUT_ASSISTANT = re.compile(
     r"你是.{0,12}(?:开发|做|训练|写|制作|创造|研发)的|谁(?:开发|做|训练|制作|创造|研发|写)(?:了)?你|"
     r"你(?:能|会|可以)?(?:记住|记得|保存|存储|储存|记录)|你(?:用|基于|使用)(?:的)?(?:什么|哪个|哪种)|"
     r"你的(?:模型|名字|版本|开发者|作者|训练|数据|来历|原理)|你(?:和|跟|与).{1,12}(?:比|相比)|你叫什么|你几岁|"
-    r"聊天记录|对话记录|你有(?:没有)?(?:意识|感情|记忆)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
+    r"聊天记录|对话记录|你有(?:没有)?(?:自我)?(?:意识|感情|记忆)|你(?:能|会|可以)(?:不能)?(?:联网|上网|搜索|搜一下)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
     r"(?:我的|我们的)(?:问题|对话|聊天|信息|数据|隐私).{0,6}(?:存|保存|记录|上传|泄露)|"
     r"\bwho (?:made|built|created|developed|trained|programmed|designed|wrote) you\b|\blanguage model\b|"
     r"\bwhat (?:ai |llm |)model\b|\bare you (?:a |an )?(?:ai|bot|robot|human|chatgpt|gpt|real|person|machine)\b|"
@@ -133,16 +133,17 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "人员任职情况",
         re.compile(
             _OFFICE
-            + r".{0,4}(?:是谁|叫什么|姓什么|是哪位|的名字|都有谁|有谁|有哪些人|名单)|谁(?:是|当|担任).{0,8}"
+            + r".{0,4}(?:是谁|叫什么|姓什么|是哪位|是哪个|是哪一位|的名字|都有谁|有谁|有哪些人|名单)|谁(?:是|当|担任).{0,8}"
             + _OFFICE
             + r"|"
             r"现任|名单|是哪里人|哪里人|籍贯|生平|出生(?:于|在|地)|做过(?:什么|哪些)|干过(?:什么|哪些)|什么来历|"
             r"谁(?:设计|发明|创建|创办|修建|建造|画|唱)|状元|首富|"
             r"\bwho (?:founded|built|designed|owns|created|invented)\b|\bborn\b|\bbiography\b|"
             r"\bwho (?:is|was|are|were|will be) (?:the )?(?:current |present |new |former )?"
+            r"(?:(?:communist|cpc|district|county|city|municipal|local) )*(?:party )?"
             r"(?:mayor|secretary|party secretary|head|leader|governor|director|chair|chairman|president|members?|deputy|"
             r"officials?)\b|\bwho (?:presided|chaired|signed|attended|drafted|wrote|approved|runs|leads|heads|won)\b|"
-            r"\bnames? of (?:the )?(?:mayor|secretary|officials|leaders|members)\b"
+            r"\bnames? of (?:the )?(?:mayor|secretary|officials|leaders|members)\b|选举|换届|\belections?\b"
         ),
     ),
     (
@@ -182,10 +183,10 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"还是.{0,14}(?:好|划算|合适|赚钱|值得|更好)[?？!！。]*$|哪个(?:更|比较)?(?:好|赚钱|划算|合适|适合|厉害|值得)|"
             r"(?:买|投资|入手|租|开店).{0,14}(?:合适|划算|值得|好不好|怎么样)|合适吗|划算吗|值不值|"
             r"(?:能|会|可以)(?:赚钱|挣钱)吗|赚不赚钱|值得(?:买|投资|去|入手)|适合(?:买|投资|入手)|该不该|"
-            r"要不要(?:买|去|辞职|投资|考|报)|我(?:应该|该|要不要)|你(?:建议|推荐)|推荐(?:一下|几|哪)|有什么推荐|"
+            r"要不要(?:买|去|辞职|投资|考|报)|我(?:应该|该|要不要)|存银行|买基金|买股票|(?:学|选|报)什么专业|你(?:建议|推荐)|推荐(?:一下|几|哪)|有什么推荐|"
             r"推荐.*(?:餐馆|饭店|酒店|美食|小吃|好吃)|好吃的|哪家.*好|"
             r"\bshould i\b|\bshould we\b|\bis it (?:a )?good (?:time|idea|investment)\b|\bworth (?:it|buying|investing)\b|"
-            r"\bgood investment\b|\b(?:would|do) you recommend\b|\brecommend (?:a|an|some)\b|\bwhich is better\b|"
+            r"\bgood investment\b|\bretirement savings\b|\bor\b.{0,40}\bbetter\b[?.!]*$|\b(?:would|do) you recommend\b|\brecommend (?:a|an|some)\b|\bwhich is better\b|"
             r"\bis (?:it|\w+) (?:safe|worth|expensive|cheap|nice) (?:to|for)\b|"
             r"\brestaurants?\b|\bhotels? near\b"
         ),
@@ -211,7 +212,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"帮我查(?!.{0,4}(?:规划|建议|原文|第))|举报|投诉|维权|打官司|怎么告|被.{1,6}(?:占|骗|打|咬)了?|"
             r"什么材料|手续|怎么(?:申请|办理|报名|预约|缴费|领取|认证|注册|提取|开户|考)|"
             r"在哪(?:里|儿)?(?:办|换|补|查|交|领|做|买|考|报名|申请|挂号|缴)|哪里(?:可以|能)(?:办|查|买|领)|"
-            r"开放时间|营业时间|上班时间|办公时间|几点(?:开门|关门|上班|下班)|电话(?:是)?多少|联系方式|地址(?:在)?哪|"
+            r"开放时间|营业时间|上班时间|办公时间|周[一二三四五六日末天]上班|学费|报名时间|什么时候(?:开始)?报名|婚姻登记|几点(?:开门|关门|上班|下班)|电话(?:是)?多少|联系方式|地址(?:在)?哪|"
             r"怎么(?:去|走)|坐几路|预约.*(?:疫苗|挂号|接种)|挂号|核酸|"
             r"\bopening hours\b|\boffice hours\b|\bbusiness hours\b|\bphone number\b|\bcontact number\b|\baddress of\b|"
             r"\bhow (?:do|can) i (?:renew|apply|get|register|book|replace|obtain|check|pay|claim|enrol|enroll|sign up)\b|"
@@ -228,6 +229,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"(?:景点|好玩的地方|美食|特色菜|特产|小吃|方言|气候)(?:有哪些|是什么|有什么)|"
             r"有(?:哪些|什么)(?:好玩的|好吃的)?(?:景点|美食|特色菜|特产|小吃)|"
             r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|什么位置|"
+            r"是(?:一种)?什么(?:植物|动物|鸟|鱼|树|病)|怎么(?:种植|栽培|饲养)|化学|方程式|公式|圆周率|光速|"
+            r"\bformula\b|\bspeed of light\b|\btheoretical\b|\bwhat (?:kind of )?(?:plant|animal|species)\b|"
             r"\bhistory of\b|\borigin of\b|\bwhere (?:is|are)\b(?!.*\b(?:plan|planned|built|to be)\b)"
         ),
     ),
@@ -242,6 +245,10 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
 
 # -- 5. another region's plan --------------------------------------------------------------------------------
 _OWN_PLACES = ("华容", "庙岭", "临江", "段店", "蒲团", "红莲湖", "三江港")
+# Huarong County in Hunan (岳阳), a different place with the same name; the plan never mentions Hunan.
+_OTHER_HUARONG = re.compile(
+    r"华容县(?!域)|湖南.{0,6}华容|华容.{0,4}湖南|岳阳|洞庭湖|\bhuarong county\b|\bhunan\b|\byueyang\b|\bdongting\b"
+)
 _PLAN_WORDS_ZH = r"(?:十四五|十五五|十三五|规划|2035|二〇三五|远景目标|五年计划)"
 _PLAN_WORDS_EN = r"(?:14th five-year plan|five-year plan|fyp|2035|long-range|development plan|master plan|plan)"
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
@@ -291,6 +298,12 @@ def other_region_plan(question: str) -> str:
     ) or re.search(r"(?:其他|别的|外地|兄弟)(?:地方|区县|城市|省份|地区)的?[“\"]?" + _PLAN_WORDS_ZH, q)
     if m and not any(p in m.group(0) for p in _OWN_PLACES):
         return m.group(1) if m.lastindex else m.group(0)
+    # the national plan, asked about for itself (not how Huarong fits into it)
+    m = re.search(r"(国家|全国|中央)(?:的)?\s*[“\"]?(?:十四五|十五五|十三五)[”\"]?\s*(?:规划|纲要)", q) or re.search(
+        r"\b(national|china's|country's) (?:14th |15th |13th )?five-year plan\b", q
+    )
+    if m and not any(p in q for p in (*_OWN_PLACES, "我区", "区里", "本区", "huarong")):
+        return "国家" if m.group(1) in ("national", "china's", "country's") else m.group(1)
     m = re.search(rf"\b({en})(?:'s| city's| province's| district's)\s+(?:own\s+)?{_PLAN_WORDS_EN}", q) or re.search(
         rf"\b(?:14th five-year plan|five-year plan|fyp|2035 (?:goals|vision|targets)|long-range goals) (?:of|for) "
         rf"(?:the )?(?:city of |province of )?({en})\b",
@@ -351,6 +364,8 @@ def scope_signals(
         return done(Scope(False, "about_assistant", "本问答助手自身的情况"))
     if _OPINION.search(q):
         return done(Scope(False, "opinion", "对规划的评价或预测"))
+    if _OTHER_HUARONG.search(q):
+        return done(Scope(False, "other_region", "湖南省华容县"))
     for name, label, pattern in _RULES:
         m = pattern.search(q)
         if m:
@@ -517,7 +532,9 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
             r"多少(?=[\u4e00-\u9fff])|多深|多高|多重|"
             r"(?<!哪)几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍)"
             r"[\u4e00-\u9fff]{0,4}[?？]?$|"
-            r"\bhow many\b|\bhow long\b|\bhow big\b|\bhow large\b|\bhow (?:deep|high|tall|wide|far|heavy)\b"
+            r"(?:吞吐量|运量|货运量|产量|面积|长度|规模|人口)(?:是|有|能到|要到|达到)?多[少大长]|"
+            r"\bhow many\b|\bhow long\b|\bhow big\b|\bhow large\b|\bhow (?:deep|high|tall|wide|far|heavy)\b|"
+            r"\bwhat is the (?:length|area|size|population|throughput|capacity|height|width)\b"
         ),
     ),
 ]
@@ -527,7 +544,13 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
 _UNIT_ASKED = re.compile(
     r"(?:多少|几)(公里|千米|平方米|平方公里|小时|分钟|个|家|名|人|所|座|条|项|户|亩|吨|年|批|大|强|级|纵|次|站|类|张|辆)"
 )
-_LENGTH_ASKED = re.compile(r"多长|多远|多宽|多深|多高|\bhow (?:long|far|wide|deep|high|tall)\b|\bkilomet|\bmiles?\b")
+_LENGTH_ASKED = re.compile(
+    r"多长|多远|多宽|多深|多高|长度|\blength\b|\bhow (?:long|far|wide|deep|high|tall)\b|\bkilomet|\bmiles?\b"
+)
+
+
+_AREA_ASKED = re.compile(r"多大面积|面积(?:是|有)?多[大少]|占地多|\bhow big\b|\bhow large\b|\barea\b|\bsquare\b")
+_VOLUME_ASKED = re.compile(r"吞吐量|运量|货运量|产量|\bthroughput\b|\bcapacity\b|\btonnage\b|\bvolume\b")
 
 
 def asked_units(question: str) -> tuple[str, ...]:
@@ -538,6 +561,10 @@ def asked_units(question: str) -> tuple[str, ...]:
         units = [m.group(1) for m in re.finditer(r"多少([\u4e00-\u9fff]{2})", q) if m.group(1) not in ("钱", "年")]
     if _LENGTH_ASKED.search(q):
         units += ["公里", "千米", "米"]
+    if _AREA_ASKED.search(q):
+        units += ["平方公里", "平方米", "亩", "公顷"]
+    if _VOLUME_ASKED.search(q):
+        units += ["吨", "万吨", "亿吨", "标箱", "万标箱"]
     return tuple(dict.fromkeys(units))
 
 

@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0, description="Units scoring below this share of the best are not quoted."
     )
     max_spans: int = Field(2, ge=1, le=8, description="Most quoted spans for a one-part question.")
+    heading_list_min_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="A 哪些 question is answered with an article's dash headings when the article's title and "
+        "introduction hold at least this IDF-weighted share of its words.",
+    )
     max_spans_multi: int = Field(4, ge=1, le=12, description="Most quoted spans for a question with several parts.")
     second_span_ratio: float = Field(
         0.75, ge=0.0, le=1.0, description="A further sentence is quoted when it scores this share of the best."

@@ -332,3 +332,69 @@ def test_dev_half_floors():
     assert summary["false_refusals"] <= 0.01  # 0.0 measured
     assert summary["refusals_name_missing"] == 1.0
     assert all(v["rate"] >= 0.74 for v in out["categories"].values() if not v["in_scope"])  # lowest: 0.75
+
+
+# -- names and figures the segmentation and rules now see --------------------------------------------------------
+@pytest.mark.parametrize(
+    "q", ["湖南华容县今年要修哪些路?", "岳阳那边的华容有什么规划?", "What is Huarong County in Hunan famous for?"]
+)
+def test_huarong_county_in_hunan_is_another_place(plan, q):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == "other_region" and s.missing == "湖南省华容县"
+
+
+def test_the_districts_county_economy_is_not_hunan(plan):
+    assert scope("华容县域经济十四五要达到什么位次?", plan).reason != "other_region"
+
+
+@pytest.mark.parametrize(
+    "q", ["国家的“十四五”规划纲要提出了哪些约束性指标?", "What does China's 14th Five-Year Plan say about carbon?"]
+)
+def test_the_national_plan_asked_for_itself_is_refused(plan, q):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == "other_region"
+
+
+def test_fitting_into_the_national_plan_is_the_districts_own_question(plan):
+    assert other_region_plan("华容区怎样对接国家十四五规划?") == ""
+
+
+def test_a_lone_unknown_character_is_named_with_its_word():
+    from app.grounding import _whole_word
+
+    assert _whole_word("街上装的探照灯是干", 4) == "探照灯"
+    assert _whole_word("能不能沾到光", 3) == "沾"  # function words around it are not part of a name
+
+
+def test_district_places_in_every_form_are_known(grounder):
+    assert not grounder.topic("临江乡以后定位成个么样的镇?").unknown
+    zhejiang = [p for p in grounder.topic("Why does the plan mention Zhejiang?").pieces if p.text == "zhejiang"]
+    assert zhejiang and zhejiang[0].known  # an English name of a place the plan names
+
+
+def test_a_kind_of_hospital_is_not_a_name(grounder):
+    assert not grounder.topic("看病能不能沾到武汉大医院的光?").names
+    assert grounder.topic("武汉亚心医院的专家能来坐诊吗?").names
+
+
+def test_area_length_and_throughput_are_figures(plan):
+    assert asks_for_figure("红莲湖水面有多大面积?") == "count"
+    assert "平方公里" in asked_units("红莲湖水面有多大面积?")
+    assert "公里" in asked_units("What is the length of the new expressway?")
+    assert asks_for_figure("三江港的年吞吐量是多少?") == "count"
+
+
+@pytest.mark.parametrize(
+    "q, reason",
+    [
+        ("你可以上网搜一下最新消息吗?", "about_assistant"),
+        ("年终奖该存银行还是买基金?", "advice"),
+        ("孩子高考学什么专业好找工作?", "advice"),
+        ("区政务中心周六上班吗?", "service"),
+        ("计算圆面积的公式是什么?", "general"),
+        ("Who is the current district party secretary?", "person"),
+    ],
+)
+def test_more_questions_the_plan_cannot_answer_by_nature(plan, q, reason):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == reason

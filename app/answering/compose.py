@@ -22,13 +22,16 @@ from dataclasses import dataclass
 
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence, Span
+from app.grounding import load_district_places
 from app.prompts import render
 from app.refs import Ref
 from app.retrieve import Hit, Retriever
 from app.settings import Settings
 from app.text import content_tokens, normalize
 
-_LISTY = re.compile(r"哪些|哪几|有什么|有哪|什么样|几大|几个|\bwhich\b|\bwhat are\b|\blist\b|\bwhat kinds?\b")
+_LISTY = re.compile(
+    r"哪些|哪几|哪[两二三四五六七八九十]|有什么|有哪|什么样|几大|几个|\bwhich\b|\bwhat are\b|\blist\b|\bwhat kinds?\b"
+)
 _JOIN = re.compile(r"以及|还有|和|与|及|、|\band\b|,|，|;|；")
 # Time frame a question asks about: achievements so far, the 2035 vision, or plans (the default).
 _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
@@ -38,6 +41,11 @@ _PAST = re.compile(
     r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b"
 )
 _FUTURE = re.compile(r"以后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
+# A question after what a term means (a glossary definition answers it on its own).
+_DEFINE = re.compile(
+    r"是什么意思|啥意思|什么意思|是指|指的是|指什么|含义|定义|是什么|是啥|\bmean\b|\bmeans\b|\bmeaning\b|\bwhat is\b|"
+    r"\bwhat's\b|\bdefin"
+)
 ELLIPSIS = "……"
 _PLAN_DEFAULT = Ref("part", 0)  # frames.tsv's "*" row: the label of the 十四五 measures (every other article)
 _CUT = "，,：:；;、 "
@@ -110,7 +118,7 @@ class Composer:
         self.settings = settings
         self.frames = _load_frames()
         self.filler = _load_filler()
-        self.places = _load_places()
+        self.places = load_district_places()
 
     # -- choosing ----------------------------------------------------------------------
     def place(self, query: Query) -> tuple[str, ...]:
@@ -194,6 +202,9 @@ class Composer:
         """The spans to quote, and the units searched for the question's parts (beside ``hits``)."""
         weights = Weights(self.retriever, query)
         place = self.place(query)
+        headed = self.heading_list(query, hits, weights) if not place else []
+        if headed:
+            return [self.spans.span(x.ref, x.start, x.end) for x in headed], []
         ranked = self.scored(query, hits, weights, place)
         if not ranked:
             return [], []
@@ -223,6 +234,14 @@ class Composer:
             if score >= ratio * best and (gain >= s.span_min_gain or place):
                 chosen.append(sent)
                 covered |= weights.matched(sent.words)
+        for sent in list(chosen):  # a dash heading ("——数智华容释放新动能。") is said by the sentence after it
+            body = self.spans.sentences(sent.ref)[sent.index + 1 : sent.index + 2]
+            if sent.text.startswith("——") and body and not body[0].text.startswith("——") and body[0] not in chosen:
+                chosen.insert(chosen.index(sent) + 1, body[0])
+        if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(normalize(query.text)):
+            used = self.usage(chosen[0].ref, weights)  # "will the district do X": where the plan says it will
+            if used is not None:
+                chosen.insert(0, used)
         known = {h.ref for h in [*hits, *extra]}
         for sent in chosen:  # units found outside retrieval (a place named anywhere in the plan) are shown too
             if sent.ref not in known:
@@ -231,6 +250,42 @@ class Composer:
         order = {h.ref: i for i, h in enumerate([*hits, *extra])}
         chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
         return [self.trim(sent, weights) for sent in chosen], extra
+
+    def usage(self, term_ref: Ref, weights: Weights) -> Sentence | None:
+        """The article sentence that uses a glossary term and holds most of the question's words."""
+        entry = self.spans.plan.term(term_ref.number)
+        if entry is None:
+            return None
+        term = re.sub(r"[“”\"]", "", entry.term)
+        using = [
+            x for x in self.spans.all
+            if x.ref.kind == "article" and not x.is_title and term in re.sub(r"[“”\"]", "", x.text)
+        ]  # fmt: skip
+        return max(using, key=lambda x: (weights.share(x.words), -x.ref.number), default=None)
+
+    def heading_list(self, query: Query, hits: Sequence[Hit], weights: Weights) -> list[Sentence]:
+        """For "哪些 / what are" questions about what an article lists under dash headings ("——坚持党的全面
+        领导。" …), the headings themselves, in order; [] otherwise.
+
+        The article must be among the leading hits, and its title and introduction must hold at least
+        ``heading_list_min_share`` of the question's words, so that a question about one heading's contents is
+        answered from that heading's sentences instead."""
+        if query.previous or not _LISTY.search(normalize(query.text)):
+            return []  # a follow-up's list ("具体有哪几条带") is the previous answer's, not an article's headings
+        frame = time_frame(query.topic)
+        for h in [h for h in hits if h.kind == "article"][:2]:
+            if self.frames.get(h.ref, ("plan", ""))[0] != frame:
+                continue  # "2035年远景目标有哪些" is not answered with the 十四五 goals
+            sents = self.spans.sentences(h.ref)
+            heads = [x for x in sents if x.text.startswith("——")]
+            if len(heads) < 3:
+                continue
+            intro = " ".join(x.text for x in sents if x.index < heads[0].index)
+            own = weights.share(set(content_tokens(h.title + intro)))
+            if own < self.settings.heading_list_min_share or any(weights.share(x.words) > own for x in heads):
+                continue
+            return heads
+        return []
 
     def trim(self, sent: Sentence, weights: Weights) -> Span:
         """The sentence, or for a long one the smallest run of its clauses holding its matched words."""
@@ -282,9 +337,11 @@ class Composer:
         lines = []
         citations: list[Ref] = []
         default = self.frames.get(_PLAN_DEFAULT, ("plan", ""))[1] if frame != "plan" else ""
+        previous = ""
         for span in spans:
             label = self.frames.get(span.ref, ("plan", default))[1]
-            lines.append(render("answer_line", frame=label, quote=self.quote(span), ref=str(span.ref)))
+            shown, previous = ("" if label == previous else label), label  # a run of quotes is labelled once
+            lines.append(render("answer_line", frame=shown, quote=self.quote(span), ref=str(span.ref)))
             if span.ref not in citations:
                 citations.append(span.ref)
         text = render("answer_lead_en" if english else "answer_lead") + "\n" + "\n".join(lines)
@@ -293,18 +350,6 @@ class Composer:
     def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
         spans, extra = self.choose(query, hits)
         return self.write(spans, extra, query.english, time_frame(query.topic)) if spans else None
-
-
-def _load_places() -> list[tuple[str, tuple[str, ...]]]:
-    """Reviewed places inside the district (corpus/district_places.tsv): (name, aliases longest first)."""
-    from app.settings import REPO_ROOT
-
-    out = []
-    for line in (REPO_ROOT / "corpus" / "district_places.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, _, aliases = line.partition("\t")
-            out.append((name.strip(), tuple(sorted(aliases.split(), key=len, reverse=True))))
-    return out
 
 
 def _load_filler() -> set[str]:

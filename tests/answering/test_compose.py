@@ -88,3 +88,37 @@ def test_measures_are_labelled_when_the_question_asks_about_another_time_frame(c
     assert "（“十四五”时期的部署）" in composer.write([span], frame="past").text
     assert "（“十四五”时期的部署）" in composer.write([span], frame="vision").text
     assert "（" not in composer.write([span], frame="plan").text.splitlines()[1][:2]
+
+
+def test_a_list_question_about_an_articles_headings_gets_the_headings(composer):
+    c = compose(composer, "十四五时期的基本原则有哪些?")
+    assert c is not None
+    heads = [q for q, _ in quotes(c.text)]
+    assert len(heads) == 5 and all(q.startswith("——坚持") for q in heads)
+    assert {str(r) for r in c.citations} == {"第3条"}
+
+
+def test_a_vision_list_question_never_gets_the_five_year_headings(composer):
+    c = compose(composer, "展望2035年有哪些远景目标?")
+    assert c is not None and "——综合实力迈上新台阶。" not in c.text
+
+
+def test_a_quoted_heading_brings_the_sentence_that_says_it(composer, plan):
+    c = compose(composer, "数智华容释放新动能具体指什么?")
+    assert c is not None
+    found = [q for q, _ in quotes(c.text)]
+    i = found.index("——数智华容释放新动能。")
+    assert found[i + 1].startswith("科技创新核心地位更加突出")
+
+
+def test_a_glossary_term_asked_as_a_plan_brings_the_plans_own_use(composer):
+    c = compose(composer, "区里会不会搞月光经济?")
+    assert c is not None
+    refs = {ref for _, ref in quotes(c.text)}
+    assert "名词解释20" in refs and any(r.startswith("第") for r in refs)
+
+
+def test_a_run_of_quotes_from_one_time_frame_is_labelled_once(composer):
+    c = compose(composer, "十三五时期华容取得了哪些成就?")
+    assert c is not None and len(c.spans) >= 2
+    assert c.text.count("（回顾“十三五”时期）") == 1
