@@ -337,11 +337,9 @@ class Composer:
         lines = []
         citations: list[Ref] = []
         default = self.frames.get(_PLAN_DEFAULT, ("plan", ""))[1] if frame != "plan" else ""
-        previous = ""
-        for span in spans:
+        for span in spans:  # every line carries its label: a line read alone never loses its time frame
             label = self.frames.get(span.ref, ("plan", default))[1]
-            shown, previous = ("" if label == previous else label), label  # a run of quotes is labelled once
-            lines.append(render("answer_line", frame=shown, quote=self.quote(span), ref=str(span.ref)))
+            lines.append(render("answer_line", frame=label, quote=self.quote(span), ref=str(span.ref)))
             if span.ref not in citations:
                 citations.append(span.ref)
         text = render("answer_lead_en" if english else "answer_lead") + "\n" + "\n".join(lines)
