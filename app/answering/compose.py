@@ -46,6 +46,8 @@ _DEFINE = re.compile(
     r"是什么意思|啥意思|什么意思|是指|指的是|指什么|含义|定义|是什么|是啥|\bmean\b|\bmeans\b|\bmeaning\b|\bwhat is\b|"
     r"\bwhat's\b|\bdefin"
 )
+_NUMERALS = "〇一二三四五六七八九十"
+_COUNT = re.compile(r"(?:哪|几)?([一二三四五六七八九十])(?:个|条|项|大|方面)|哪([一二三四五六七八九十])")
 ELLIPSIS = "……"
 _PLAN_DEFAULT = Ref("part", 0)  # frames.tsv's "*" row: the label of the 十四五 measures (every other article)
 _CUT = "，,：:；;、 "
@@ -267,24 +269,25 @@ class Composer:
         """For "哪些 / what are" questions about what an article lists under dash headings ("——坚持党的全面
         领导。" …), the headings themselves, in order; [] otherwise.
 
-        The article must be among the leading hits, and its title and introduction must hold at least
-        ``heading_list_min_share`` of the question's words, so that a question about one heading's contents is
-        answered from that heading's sentences instead."""
-        if query.previous or not _LISTY.search(normalize(query.text)):
+        The article must be among the leading hits and its *title* must hold at least
+        ``heading_list_min_share`` of the question's words ("基本原则有哪些" → 第3条 "…指导思想和基本原则"): a
+        term its introduction merely mentions ("五个新华容", "一城三区") is not what its headings list.  A count the
+        question names ("哪五个") must be the number of headings."""
+        q = normalize(query.text)
+        if query.previous or not _LISTY.search(q):
             return []  # a follow-up's list ("具体有哪几条带") is the previous answer's, not an article's headings
         frame = time_frame(query.topic)
+        m = _COUNT.search(q)
+        count = _NUMERALS.index(m.group(1) or m.group(2)) if m else 0
         for h in [h for h in hits if h.kind == "article"][:2]:
             if self.frames.get(h.ref, ("plan", ""))[0] != frame:
                 continue  # "2035年远景目标有哪些" is not answered with the 十四五 goals
-            sents = self.spans.sentences(h.ref)
-            heads = [x for x in sents if x.text.startswith("——")]
-            if len(heads) < 3:
+            heads = [x for x in self.spans.sentences(h.ref) if x.text.startswith("——")]
+            if len(heads) < 3 or (count and count != len(heads)):
                 continue
-            intro = " ".join(x.text for x in sents if x.index < heads[0].index)
-            own = weights.share(set(content_tokens(h.title + intro)))
-            if own < self.settings.heading_list_min_share or any(weights.share(x.words) > own for x in heads):
-                continue
-            return heads
+            own = weights.share(set(content_tokens(h.title)))
+            if own >= self.settings.heading_list_min_share and not any(weights.share(x.words) > own for x in heads):
+                return heads
         return []
 
     def trim(self, sent: Sentence, weights: Weights) -> Span:
