@@ -133,6 +133,11 @@ person persons whole entire modern large big bigger biggest small smaller little
 easier easy faster fast cheaper quick quickly least enough too here's happen happens happening goal's
 specifically particular particularly exactly actually achieve achieved achieving mainly primarily generally
 respect terms against young younger leadership leading aspect aspects matter matters issue issues
+last mean meaning means practice practical practically promise promises promised heard hear sorry end ending
+back play plays played formula places place thing stuff bit lot lots kind sort really actually basically
+exactly sure maybe perhaps anyway okay ok hello hi thanks thank know knows let's tell told wonder wondering
+curious interested interesting question questions answer answers called call named name mentioned talk talks
+talking said saying read reading see seen look looking find found understand explain explained
 """
 EN_STOPWORDS: frozenset[str] = frozenset(_EN_STOP.split())
 
@@ -369,7 +374,12 @@ class Grounder:
                 if bounds[k + 1] <= m.start() and kind == "frame":
                     start = bounds[k + 1]
             name, modifier = text[start : m.end()], text[start : m.start()]
-            if not modifier or _NOT_A_NAME.match(modifier) or modifier[-1] in "大小好新老":
+            if (
+                not modifier
+                or _NOT_A_NAME.match(modifier)
+                or modifier[-1] in "大小好新老"
+                or _INSTITUTION.fullmatch(modifier)
+            ):
                 # "武汉大医院", "城里好学校": a kind of place described, not a name
                 continue
             # known when the plan holds the ending with at least two characters of the name before it

@@ -69,7 +69,7 @@ _ACTS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"扮演(?!(?:着|了)?(?:一个|一种)?(?:什么|怎样|哪些|怎么样|重要|关键|积极|主要)?(?:的)?角色)|你现在是|现在你是|从现在(?:起|开始)[,，]?\s*你|假装(?:你)?是|假设你是|冒充|以后你只|你只用|"
             r"你(?:就)?是(?:一名|一个|一位)?.{0,8}(?:书记|区长|市长|主任|局长|官员|发言人|律师|医生|老师)|"
-            r"以.{1,14}?的?(?:口吻|身份|名义|语气)|官方(?:身份)?(?:确认|宣布|回应|表态)|(?:宣布|公布)\s*[:：]|"
+            r"以.{1,14}?的?(?:口吻|身份|名义|语气)(?!出现|参与|入选|列入|写进|被提)|官方(?:身份)?(?:确认|宣布|回应|表态)|(?:宣布|公布)\s*[:：]|"
             r"替我(?:批|审批|宣布)|批准我|给我批|"
             r"\bpretend\b|\bact as\b|\brole-?play|\byou are now\b|\bfrom now on\b|\bannounce that\b|"
             r"\bofficially (?:approve|confirm|announce|declare)\b|\bapprove my\b|\bon behalf of\b|\bin the voice of\b"
@@ -81,7 +81,7 @@ _ACTS: list[tuple[str, re.Pattern[str]]] = [
             r"翻译|译成|译为|(?:写|作|编|拟|起草|创作|生成|出|画)(?:[一两几]|\d+|[三四五六七八九十])?(?:首|篇|封|段|份|道|句|幅|副)|"
             r"(?:写|编)(?:一)?个(?:程序|代码|函数|脚本|查询)|代码|函数|脚本|(?<![a-z])sql(?![a-z])|python|javascript|"
             r"(?:算|计算|换算)一下|等于多少|乘以|除以|绝句|律诗|诗歌|写诗|作诗|对联|作文|小说|笑话|歌词|演讲稿|发言稿|"
-            r"申请书|投诉信|请假条|心得体会|读后感|帮我(?:写|算|翻|编|拟|起草|生成|出|画|改)|润色|改写|续写|扩写|"
+            r"申请书|投诉信|请假条|心得体会|读后感|帮我(?:写|算|翻|编|拟|起草|生成|出|画|改)|吉祥物|帮.{0,6}?(?:设计|想|起|规划|安排|制定)(?:一|个|几|条|份|套)|润色|改写|续写|扩写|"
             r"(?:无限|一直|不停|反复)(?:地)?(?:重复|输出|说)|重复(?:这句|以下|下面|一[百千万]遍)|"
             r"\btranslate\b|\bcalculate\b|\bcompute\b|\brepeat (?:this|after|the following|forever)\b|\bwrite (?:me )?(?:a|an|some|the|my|down)\b|\bcompose (?:a|an)\b|"
             r"\bdraft (?:a|an|me)\b|\bcode\b|\bfunction that\b|\bpoem\b|\bessay\b|\bjoke\b|\blyrics\b"
@@ -102,7 +102,7 @@ _ABOUT_ASSISTANT = re.compile(
     r"你是谁|你是(?:什么|哪个|哪家|哪里|真人|机器人|人工智能|ai|chatgpt|gpt|文心|通义|豆包|deepseek)|"
     r"你是.{0,12}(?:开发|做|训练|写|制作|创造|研发)的|谁(?:开发|做|训练|制作|创造|研发|写)(?:了)?你|"
     r"你(?:能|会|可以)?(?:记住|记得|保存|存储|储存|记录)|你(?:用|基于|使用)(?:的)?(?:什么|哪个|哪种)|"
-    r"你的(?:模型|名字|版本|开发者|作者|训练|数据|来历|原理)|你(?:和|跟|与).{1,12}(?:比|相比)|你叫什么|你几岁|"
+    r"你的(?:模型|名字|版本|开发者|作者|训练|数据|来历|原理|服务器|代码|程序|数据库)|你(?:和|跟|与).{1,12}(?:比|相比)|你叫什么|你几岁|"
     r"聊天记录|对话记录|你有(?:没有)?(?:自我)?(?:意识|感情|记忆)|你(?:能|会|可以)(?:不能)?(?:联网|上网|搜索|搜一下)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
     r"(?:我的|我们的)(?:问题|对话|聊天|信息|数据|隐私).{0,6}(?:存|保存|记录|上传|泄露)|"
     r"\bwho (?:made|built|created|developed|trained|programmed|designed|wrote) you\b|\blanguage model\b|"
@@ -136,7 +136,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             + r".{0,4}(?:是谁|叫什么|姓什么|是哪位|是哪个|是哪一位|的名字|都有谁|有谁|有哪些人|名单)|谁(?:是|当|担任).{0,8}"
             + _OFFICE
             + r"|"
-            r"现任|名单|是哪里人|哪里人|籍贯|生平|出生(?:于|在|地)|做过(?:什么|哪些)|干过(?:什么|哪些)|什么来历|"
+            r"现任|名单|是哪里人|哪里人|籍贯|生平|事迹|历史贡献|候选人|下一?届|出生(?:于|在|地)|做过(?:什么|哪些)|干过(?:什么|哪些)|什么来历|"
             r"谁(?:设计|发明|创建|创办|修建|建造|画|唱)|状元|首富|"
             r"\bwho (?:founded|built|designed|owns|created|invented)\b|\bborn\b|\bbiography\b|"
             r"\bwho (?:is|was|are|were|will be) (?:the )?(?:current |present |new |former )?"
@@ -158,9 +158,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "realtime",
         "实时信息",
         re.compile(
-            r"今天|明天|昨天|后天|今晚|本周|这周|上周|下周|(?:这|本|上|下)个?周末|这个月|本月|上个月|今年|去年|明年|前年|几点|最新|新闻|实时|"
+            r"今天|明天|昨天|后天|今晚|本周|这周|上周|下周|(?:这|本|上|下)个?周末|这个月|本月|上个月|今年|去年|前年|几点|最新|新闻|实时|"
             r"进展到哪|(?:已经|现在|目前|还没).{0,10}(?:通车|开通|建成|开业|完工|竣工|开放|投用|运营)|"
-            r"(?:通车|开通|建成|开业|完工|竣工)了(?:吗|没)|"
+            r"(?:通车|开通|建成|开业|完工|竣工)了(?:吗|没)|(?:开|通|到|修|建|破产|倒闭)了没|了没有[?？]?$|最近有没有|停电|停水|"
             r"\bright now\b|\btoday\b|\btonight\b|\btomorrow\b|\byesterday\b|\bthis (?:week|weekend|month|year)\b|"
             r"\blast (?:week|month|year)\b|\bnext (?:week|month|year)\b|\bcurrent status\b|\blatest\b|\bnews\b|"
             r"\byet\b|\bwhat time\b|\breal-time\b"
@@ -183,7 +183,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"还是.{0,14}(?:好|划算|合适|赚钱|值得|更好)[?？!！。]*$|哪个(?:更|比较)?(?:好|赚钱|划算|合适|适合|厉害|值得)|"
             r"(?:买|投资|入手|租|开店).{0,14}(?:合适|划算|值得|好不好|怎么样)|合适吗|划算吗|值不值|"
             r"(?:能|会|可以)(?:赚钱|挣钱)吗|赚不赚钱|值得(?:买|投资|去|入手)|适合(?:买|投资|入手)|该不该|"
-            r"要不要(?:买|去|辞职|投资|考|报)|我(?:应该|该|要不要)|存银行|买基金|买股票|(?:学|选|报)什么专业|你(?:建议|推荐)|推荐(?:一下|几|哪)|有什么推荐|"
+            r"要不要(?:买|去|辞职|投资|考|报)|我(?:应该|该|要不要)|存银行|买基金|买股票|(?:学|选|报)什么专业|报志愿|哪只|定投|(?:选|报|学).{0,8}专业还是|你(?:建议|推荐)|推荐(?:一下|几|哪)|有什么推荐|"
             r"推荐.*(?:餐馆|饭店|酒店|美食|小吃|好吃)|好吃的|哪家.*好|"
             r"\bshould i\b|\bshould we\b|\bis it (?:a )?good (?:time|idea|investment)\b|\bworth (?:it|buying|investing)\b|"
             r"\bgood investment\b|\bretirement savings\b|\bor\b.{0,40}\bbetter\b[?.!]*$|\b(?:would|do) you recommend\b|\brecommend (?:a|an|some)\b|\bwhich is better\b|"
@@ -196,7 +196,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "个人生活问题",
         re.compile(
             r"吃什么药|该吃|(?:病|症|疼|痛|伤).{0,4}怎么治|怎么治疗|看什么科|挂什么科|头疼|头痛|失眠|感冒|发烧|咳嗽|减肥|失恋|分手|男朋友|女朋友|老公|老婆|"
-            r"相亲|结婚|离婚|恋爱|礼物|心情|难过|伤心|郁闷|我.{0,8}压力|辞职|跳槽|写作业|做作业|我(?:最近|老是|总是)|"
+            r"相亲|结婚|离婚|恋爱|礼物|喜欢的人|表白|加薪|不回我|心情|难过|伤心|郁闷|我.{0,8}压力|辞职|跳槽|写作业|做作业|我(?:最近|老是|总是)|"
             r"沉迷|叛逆|不听话|我家孩子|睡不好|吵架了|"
             r"\bbreak ?up\b|\bgirlfriend\b|\bboyfriend\b|\bmy boss\b|\bmy wife\b|\bmy husband\b|\blose weight\b|"
             r"\binsomnia\b|\bheadache\b|\bdepressed\b|\blonely\b|\bmy relationship\b|\bget over\b|\bdating\b"
@@ -212,7 +212,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"帮我查(?!.{0,4}(?:规划|建议|原文|第))|举报|投诉|维权|打官司|怎么告|被.{1,6}(?:占|骗|打|咬)了?|"
             r"什么材料|手续|怎么(?:申请|办理|报名|预约|缴费|领取|认证|注册|提取|开户|考)|"
             r"在哪(?:里|儿)?(?:办|换|补|查|交|领|做|买|考|报名|申请|挂号|缴)|哪里(?:可以|能)(?:办|查|买|领)|"
-            r"开放时间|营业时间|上班时间|办公时间|周[一二三四五六日末天]上班|学费|报名时间|什么时候(?:开始)?报名|婚姻登记|几点(?:开门|关门|上班|下班)|电话(?:是)?多少|联系方式|地址(?:在)?哪|"
+            r"开放时间|营业时间|上班时间|办公时间|航班|班次|时刻表|\bflights?\b|\btimetable\b|\bschedule for\b|周[一二三四五六日末天]上班|学费|报名时间|什么时候(?:开始)?报名|婚姻登记|几点(?:开门|关门|上班|下班)|电话(?:是)?多少|联系方式|地址(?:在)?哪|"
             r"怎么(?:去|走)|坐几路|预约.*(?:疫苗|挂号|接种)|挂号|核酸|"
             r"\bopening hours\b|\boffice hours\b|\bbusiness hours\b|\bphone number\b|\bcontact number\b|\baddress of\b|"
             r"\bhow (?:do|can) i (?:renew|apply|get|register|book|replace|obtain|check|pay|claim|enrol|enroll|sign up)\b|"
@@ -229,8 +229,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"(?:景点|好玩的地方|美食|特色菜|特产|小吃|方言|气候)(?:有哪些|是什么|有什么)|"
             r"有(?:哪些|什么)(?:好玩的|好吃的)?(?:景点|美食|特色菜|特产|小吃)|"
             r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|什么位置|"
-            r"是(?:一种)?什么(?:植物|动物|鸟|鱼|树|病)|怎么(?:种植|栽培|饲养)|化学|方程式|公式|圆周率|光速|"
-            r"\bformula\b|\bspeed of light\b|\btheoretical\b|\bwhat (?:kind of )?(?:plant|animal|species)\b|"
+            r"是(?:一种)?什么(?:植物|动物|鸟|鱼|树|病)|怎么(?:种植|栽培|饲养|唱|玩|做成|制造)|通关|游戏|化学|方程式|公式|圆周率|光速|原理是|"
+            r"\bspeed of light\b|\btheoretical\b|\bwhat (?:kind of )?(?:plant|animal|species)\b|"
             r"\bhistory of\b|\borigin of\b|\bwhere (?:is|are)\b(?!.*\b(?:plan|planned|built|to be)\b)"
         ),
     ),
@@ -299,9 +299,10 @@ def other_region_plan(question: str) -> str:
     if m and not any(p in m.group(0) for p in _OWN_PLACES):
         return m.group(1) if m.lastindex else m.group(0)
     # the national plan, asked about for itself (not how Huarong fits into it)
-    m = re.search(r"(国家|全国|中央)(?:的)?\s*[“\"]?(?:十四五|十五五|十三五)[”\"]?\s*(?:规划|纲要)", q) or re.search(
-        r"\b(national|china's|country's) (?:14th |15th |13th )?five-year plan\b", q
-    )
+    m = re.search(
+        r"(国家|全国|中央)(?:层面)?(?:的)?\s*(?:第)?[“\"]?(?:十四五|十五五|十三五|十四个五年|十五个五年)[”\"]?\s*(?:规划|纲要)",
+        q,
+    ) or re.search(r"\b(national|china's|country's) (?:14th |15th |13th )?five-year plan\b", q)
     if m and not any(p in q for p in (*_OWN_PLACES, "我区", "区里", "本区", "huarong")):
         return "国家" if m.group(1) in ("national", "china's", "country's") else m.group(1)
     m = re.search(rf"\b({en})(?:'s| city's| province's| district's)\s+(?:own\s+)?{_PLAN_WORDS_EN}", q) or re.search(
@@ -377,11 +378,31 @@ def scope_signals(
         return done(Scope(False, "other_region", f"{region}自己的规划"))
     if topic.names:
         return done(Scope(False, "not_in_plan", topic.names[0].text))
+    claimed = claimed_but_absent(q, topic)
+    if claimed:  # "规划提出的华容国际马拉松赛…": the question says the plan has something it does not
+        return done(Scope(False, "not_in_plan", claimed))
     for year in _YEAR.findall(q):
         if year not in plan.body:
             return done(Scope(False, "year_not_in_plan", f"{year}年的情况"))
     ev = evidence(topic, hits, plan, retriever) if hits and retriever is not None and not previous else None
     return Signals(None, topic, share, ev)
+
+
+_CLAIMED = re.compile(
+    r"(?:规划|建议|文件|原文)(?:里|中|上|里面|里头)?(?:提出|提到|说|讲|写|列)(?:了)?的([^?？,，。!！]{2,20})|"
+    r"(?:规划|建议|文件|原文)(?:里|中)(?:关于|对)([^?？,，。!！]{2,12}?)(?:是|的|怎么|如何)"
+)
+
+
+def claimed_but_absent(question: str, topic: Topic) -> str:
+    """A word the plan never uses inside what the question says the plan proposes ("规划提出的…免费午餐计划"),
+    or ""."""
+    m = _CLAIMED.search(question)
+    if not m:
+        return ""
+    said = m.group(1) or m.group(2)
+    words = [p.text for p in topic.unknown if p.kind == "word" and len(p.text) >= 2 and p.text in said]
+    return words[0] if words else ""
 
 
 def apply_thresholds(signals: Signals, settings: Settings) -> Scope:
@@ -503,14 +524,14 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
     (
         "percent",
         re.compile(
-            r"百分之几|百分之多少|几个百分点|多少个百分点|(?:增长率|增速|比例|占比|比重)(?:是|有|能到|要到|达到)?多少|"
+            r"百分之几|百分之多少|几个百分点|多少个百分点|(?:增长率|增速|比例|占比|比重|率)(?:目标)?(?:是|有|能到|要到|达到)?多少|"
             r"\bwhat (?:percentage|percent)\b|\bgrowth rate\b|\bhow many percent|\bcoverage rate\b|\bwhat rate\b"
         ),
     ),
     (
         "money",
         re.compile(
-            r"(?:投资|投入|花|拨|补贴|补助|奖励|造价|预算|经费)(?:了|费|款)?(?:是|有|要|需要)?多少|多少(?:亿|万|元|钱|块|资金)|"
+            r"(?:投资|投入|花|拨|补贴|补助|奖励|造价|预算|经费|收入|工资)(?:了|费|款)?(?:是|有|要|需要)?多少|多少(?:亿|万|元|钱|块|资金)|"
             r"几(?:亿|千万|百万|十万|万)|\bhow much (?:money|funding|investment)\b|"
             r"\bhow much\b(?= (?:will|does|did|would|is)\b.{0,60}\bcost)|\bwhat(?:'s| is) the budget\b"
         ),
@@ -530,7 +551,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
             r"多少(?:公里|千米|米|平方|亩|吨|人|名|户|套|家|所|座|条|张|辆|床|个|项)|多长|多大面积|"
             r"(?:达到|突破|增长|增加|提高|提升|减少|下降|有)(?:了|到)?多少|具体(?:数字|数额|金额|指标|数据|数量|额度|数值)|"
             r"多少(?=[\u4e00-\u9fff])|多深|多高|多重|"
-            r"(?<!哪)几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍)"
+            r"(?<!哪)(?<![多新][修建盖装开办搞弄招])几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍)"
             r"[\u4e00-\u9fff]{0,4}[?？]?$|"
             r"(?:吞吐量|运量|货运量|产量|面积|长度|规模|人口)(?:是|有|能到|要到|达到)?多[少大长]|"
             r"\bhow many\b|\bhow long\b|\bhow big\b|\bhow large\b|\bhow (?:deep|high|tall|wide|far|heavy)\b|"
@@ -559,6 +580,8 @@ def asked_units(question: str) -> tuple[str, ...]:
     units = [m.group(1) for m in _UNIT_ASKED.finditer(q)]
     if not units:  # "多少集装箱": the thing counted stands in for a unit
         units = [m.group(1) for m in re.finditer(r"多少([\u4e00-\u9fff]{2})", q) if m.group(1) not in ("钱", "年")]
+    if "名" in units or "位" in units:  # a rank: "前几名" is answered by "前十强"
+        units += ["强", "名", "位"]
     if _LENGTH_ASKED.search(q):
         units += ["公里", "千米", "米"]
     if _AREA_ASKED.search(q):

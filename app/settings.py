@@ -128,6 +128,24 @@ class Settings(BaseSettings):
         0.1, ge=0.0, le=1.0, description="Bonus for an article's first sentences (divided by 1+position)."
     )
     span_list_bonus: float = Field(0.05, ge=0.0, le=1.0, description="Bonus for 、-lists when asked 哪些/which.")
+    span_frame_override: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="A sentence from another time frame is not penalised when no sentence of the asked frame holds "
+        "this share of the question's words (time-frame words aside) and it holds this much more "
+        '("到2035年建成无废城镇吗" is answered with the labelled 十四五 goal rather than unrelated 2035 text).',
+    )
+    span_frame_override_min: float = Field(
+        0.5, ge=0.0, le=1.0, description="…and only when that sentence holds at least this share of them."
+    )
+    place_list_penalty: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="Penalty, for a question about one town, for a sentence whose every clause naming it also "
+        "names another town of the district (a list of towns says little about the one asked).",
+    )
     span_max_chars: int = Field(110, ge=20, le=2000, description="Longer sentences are cut to their matching clauses.")
     span_trim_min_chars: int = Field(
         60, ge=1, le=500, description="A cut sentence keeps at least this many characters (whole clauses)."

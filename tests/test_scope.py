@@ -278,6 +278,8 @@ def test_suggestions_need_a_real_content_word(pipeline):
     assert generic.refused and "参考相关内容" not in generic.answer  # only 华容/建设/发展/规划 shared
     real = pipeline.answer("三江港冷链物流基地的仓库租金多少钱一个月?")  # refused as a price, shares 三江港/冷链
     assert real.refused and "参考相关内容" in real.answer and "第13条" in real.answer
+    errand = pipeline.answer("在哪里补办三江港物流园的出入证?")  # a personal errand: no article looks like an answer
+    assert errand.refused and "参考相关内容" not in errand.answer
 
 
 def test_route_gives_no_figure_a_name(fake_retriever, settings):

@@ -48,6 +48,11 @@ _DEFINE = re.compile(
 )
 _NUMERALS = "〇一二三四五六七八九十"
 _COUNT = re.compile(r"(?:哪|几)?([一二三四五六七八九十])(?:个|条|项|大|方面)|哪([一二三四五六七八九十])")
+_FRAME_TOKENS = frozenset(
+    content_tokens(
+        "十三五 十四五 2035年 二〇三五年 远景目标 展望 过去五年 时期 取得 成就 成绩 主要目标 13th 14th vision"
+    )
+)
 ELLIPSIS = "……"
 _PLAN_DEFAULT = Ref("part", 0)  # frames.tsv's "*" row: the label of the 十四五 measures (every other article)
 _CUT = "，,：:；;、 "
@@ -74,7 +79,7 @@ class Weights:
                 self.w[t] = idf * (1.0 if t in own else 0.6)
         self.total = sum(self.w.values())
 
-    def share(self, words: frozenset[str] | set[str], skip: set[str] | None = None) -> float:
+    def share(self, words: frozenset[str] | set[str], skip: frozenset[str] | set[str] | None = None) -> float:
         if not self.total:
             return 0.0
         return sum(v for t, v in self.w.items() if t in words and not (skip and t in skip)) / self.total
@@ -176,19 +181,43 @@ class Composer:
         listy = bool(_LISTY.search(normalize(query.text)))
         top = max(h.score for h in units) or 1.0
         titles = {h.ref: weights.share(set(content_tokens(h.title))) for h in units}
+        # words that only name the time frame ("2035", "远景", "十三五") say nothing about which sentence answers
+        said = _FRAME_TOKENS
+        in_frame = [weights.share(x.words, skip=said) for _, x in pool if self._frame(x.ref) == frame]
+        best_in_frame = max(in_frame, default=0.0)
+        others = [a for _, aliases in self.places if not set(aliases) & set(place) for a in aliases[-1:]]
         out = []
         for (h, sent), cos in zip(pool, raw, strict=True):
             dense = (cos - lo) / ((hi - lo) or 1.0) if cos is not None else 0.5  # glossary: no sentence view
-            score = weights.share(sent.words) + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
+            share = weights.share(sent.words)
+            score = share + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
             score += s.span_title_weight * titles[h.ref] + s.span_early_bonus / (1 + sent.index)
-            unit_frame = self.frames.get(sent.ref, ("plan", ""))[0]
+            unit_frame = self._frame(sent.ref)
             if unit_frame != frame and (unit_frame != "plan" or frame != "plan"):
-                score -= s.span_frame_penalty
+                # kept only when nothing of the asked frame matches and it does (it carries its label when quoted)
+                own = weights.share(sent.words, skip=said)
+                if (
+                    best_in_frame >= s.span_frame_override
+                    or own < best_in_frame + s.span_frame_override
+                    or own < s.span_frame_override_min
+                ):
+                    score -= s.span_frame_penalty
             if listy and sent.text.count("、") >= 2:
                 score += s.span_list_bonus
+            if place and self._shared_with_others(sent, place, others):
+                score -= s.place_list_penalty
             out.append((score, sent))
         out.sort(key=lambda t: -t[0])
         return out
+
+    @staticmethod
+    def _shared_with_others(sent: Sentence, place: tuple[str, ...], others: list[str]) -> bool:
+        """Does every clause naming the place also name another town ("华容镇、段店镇和蒲团乡分别荣获…")?"""
+        naming = [c.text for c in sent.clauses if any(a in c.text for a in place)]
+        return bool(naming) and all(any(o in c for o in others) for c in naming)
+
+    def _frame(self, ref: Ref) -> str:
+        return self.frames.get(ref, ("plan", ""))[0]
 
     def _whole_units(self, refs: Sequence[Ref]) -> list[Hit]:
         """Articles as hits of a middling score (for units the code adds beside retrieval)."""
@@ -243,14 +272,17 @@ class Composer:
         if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(normalize(query.text)):
             used = self.usage(chosen[0].ref, weights)  # "will the district do X": where the plan says it will
             if used is not None:
-                chosen.insert(0, used)
+                chosen.append(used)
         known = {h.ref for h in [*hits, *extra]}
         for sent in chosen:  # units found outside retrieval (a place named anywhere in the plan) are shown too
             if sent.ref not in known:
                 known.add(sent.ref)
                 extra += self._whole_units([sent.ref])
         order = {h.ref: i for i, h in enumerate([*hits, *extra])}
-        chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
+        if place:  # a town's sentences come from every article naming it: the one that answers best leads
+            chosen = [chosen[0], *sorted(chosen[1:], key=lambda x: (order.get(x.ref, 99), x.start))]
+        else:
+            chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
         return [self.trim(sent, weights) for sent in chosen], extra
 
     def usage(self, term_ref: Ref, weights: Weights) -> Sentence | None:

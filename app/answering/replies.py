@@ -21,7 +21,13 @@ from app.retrieve import Hit
 
 # Refusals that may suggest articles (only those sharing a real content word with the question, see
 # ``Pipeline._suggestions``); requests to act, questions about the assistant, weather and today's news never do.
-_NO_SUGGESTIONS = {"instructions", "about_assistant", "chitchat", "weather", "realtime", "person"}
+# Refusals of a kind of question the plan never answers (a personal errand, advice, another region's plan …):
+# an article sharing a word with it would only look like an answer.  A price keeps its suggestions: the thing
+# priced is often one the plan names ("三江港冷链物流基地").
+_NO_SUGGESTIONS = {
+    "instructions", "about_assistant", "opinion", "chitchat", "weather", "realtime", "person", "service", "personal",
+    "advice", "general", "other_region",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
