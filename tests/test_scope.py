@@ -400,3 +400,20 @@ def test_area_length_and_throughput_are_figures(plan):
 def test_more_questions_the_plan_cannot_answer_by_nature(plan, q, reason):
     s = scope(q, plan)
     assert not s.in_scope and s.reason == reason
+
+
+@pytest.mark.parametrize(
+    "q, missing",
+    [("规划里提到的华容滑雪公园什么时候建?", "滑雪"), ("建议中说的免费早餐工程覆盖哪些村?", "免费早餐")],
+)
+def test_something_the_question_says_the_plan_proposes_must_be_in_it(plan, q, missing):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == "not_in_plan" and missing in s.missing
+
+
+def test_what_the_plan_does_propose_is_answered(plan):
+    assert scope("规划里提到的月光经济要怎么搞?", plan).reason != "not_in_plan"
+
+
+def test_a_rank_is_answered_by_the_plans_ranking_words():
+    assert {"强", "名"} <= set(asked_units("县域经济要进全省前几名?"))

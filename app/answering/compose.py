@@ -182,7 +182,8 @@ class Composer:
         top = max(h.score for h in units) or 1.0
         titles = {h.ref: weights.share(set(content_tokens(h.title))) for h in units}
         # words that only name the time frame ("2035", "远景", "十三五") say nothing about which sentence answers
-        said = _FRAME_TOKENS
+        # every quotable sentence names the place asked about: its name says nothing about which one answers
+        said = _FRAME_TOKENS | {t for a in place for t in content_tokens(a)}
         in_frame = [weights.share(x.words, skip=said) for _, x in pool if self._frame(x.ref) == frame]
         best_in_frame = max(in_frame, default=0.0)
         others = [a for _, aliases in self.places if not set(aliases) & set(place) for a in aliases[-1:]]

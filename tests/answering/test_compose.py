@@ -122,3 +122,16 @@ def test_every_quote_of_another_time_frame_carries_its_label(composer):
     c = compose(composer, "十三五时期华容取得了哪些成就?")
     assert c is not None and len(c.spans) >= 2
     assert c.text.count("（回顾“十三五”时期）") == len(c.spans)
+
+
+def test_a_towns_own_sentence_leads_its_answer(composer):
+    c = compose(composer, "蒲团乡以后重点搞什么?")
+    assert c is not None
+    first = quotes(c.text)[0][0]
+    assert first.startswith("蒲团加快建设省级农产品加工园")
+
+
+def test_a_wrong_time_frame_gets_the_labelled_sentence_that_says_it(composer):
+    c = compose(composer, "到2035年平安建设要跻身第一梯队吗?")
+    assert c is not None
+    assert "（“十四五”时期主要目标）““法治华容”“平安华容”建设取得显著成效" in c.text
