@@ -41,7 +41,7 @@ _FRAME = """
 吗 呢 吧 啊 嘛 么 呀 没有 没 不 管不管 管这个 管这事 管 行不行 说法 讲法 这块 这方面 方面 这事 这件事 这个 那个
 这些 那些 规划 建议 这份 文件 文中 原文 里面 里头 当中 其中 提到 提出 提及 提了 说了 讲了 讲的 说的 写的 写了
 讲 说 谈 谈到 写到 涉及 关于 对于 有关 主要内容 主要 内容 具体 情况 部分 概括 总结 介绍 解释 意思 是指 指的是 指
-理解 含义 定义 描述 区别 了解 知道 告诉 一下 一点 请问 请 问 安排 打算 措施 举措 政策 办法 计划 要求 定位 角色 作用
+理解 含义 定义 描述 区别 了解 知道 拿 拿到 拿了 获得 门类 类别 种类 成绩 称号 荣誉 牌子 名头 场馆 告诉 一下 一点 请问 请 问 安排 打算 措施 举措 政策 办法 计划 要求 定位 角色 作用
 意义 关系 背景 地位 方向 重点 做法 思路 体现 怎么说 怎么讲 怎么提 咱们 咱 我们 我 你们 你 他们 它 大家 老百姓
 群众 以后 今后 将来 未来 现在 目前 当前 听说 据说 搞 干 弄 做 用 起 带来 帮扶 帮助 照顾 改进 解决 新的 有 是
 的 了 和 与 及 或 在 把 被 让 从 到 向 为 等 这 那 要 将 会 能 可以 应该 需要 对 给 由 都 也 还 就 又 很 更 最 该 啦
@@ -323,12 +323,18 @@ class Grounder:
         pending = ""  # consecutive characters no known piece covers
 
         at = 0  # where the current segment starts in ``run``
+        locked = [False] * len(run)  # characters inside a plan word or a place: never part of a neighbour's name
+        i = 0
+        for text, kind in segs:
+            if kind in ("known", "place", "frame") and len(text) >= 2:
+                locked[i : i + len(text)] = [True] * len(text)
+            i += len(text)
 
         def flush() -> None:
             nonlocal pending
             if len(pending) == 1 and not self._known(pending):
                 # a lone character is named with the word around it ("摄" → "摄像头"), weighted as one character
-                word = _whole_word(run, at - 1)
+                word = _whole_word(run, at - 1, locked)
                 out.append(Piece(word, False, size=1 if len(word) > 1 else 0))
             elif len(pending) >= 2:
                 out.append(Piece(pending, False))
@@ -493,14 +499,18 @@ def _all_generic(text: str) -> bool:
     return any(text[:k] in _GENERIC_PARTS and _all_generic(text[k:]) for k in range(min(len(text), 8), 0, -1))
 
 
-def _whole_word(run: str, i: int) -> str:
-    """The word around the character at ``i``: up to two neighbours on each side, stopping at particles, so a
-    refusal names "摄像头" rather than "摄"."""
+def _whole_word(run: str, i: int, locked: Sequence[bool] = ()) -> str:
+    """The word around the character at ``i``: up to two neighbours on each side, stopping at particles and at
+    plan words and question words (``locked``), so a refusal names "摄像头" rather than "摄"."""
+
+    def free(j: int) -> bool:
+        return run[j] not in _FUNCTION and not (locked and locked[j])
+
     a = i
-    while a > 0 and i - a < 2 and run[a - 1] not in _FUNCTION:
+    while a > 0 and i - a < 2 and free(a - 1):
         a -= 1
     b = i + 1
-    while b < len(run) and b - i <= 2 and run[b] not in _FUNCTION:
+    while b < len(run) and b - i <= 2 and free(b):
         b += 1
     return run[a:b]
 

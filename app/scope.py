@@ -378,8 +378,8 @@ def scope_signals(
         return done(Scope(False, "other_region", f"{region}自己的规划"))
     if topic.names:
         return done(Scope(False, "not_in_plan", topic.names[0].text))
-    claimed = claimed_but_absent(q, topic)
-    if claimed:  # "规划提出的华容国际马拉松赛…": the question says the plan has something it does not
+    claimed = claimed_but_absent(q, topic) or asked_thing_absent(q, topic)
+    if claimed:  # "规划提出的华容国际马拉松赛…", "荷花和睡莲有什么区别", "…举办过哪些比赛": a thing the plan lacks
         return done(Scope(False, "not_in_plan", claimed))
     for year in _YEAR.findall(q):
         if year not in plan.body:
@@ -403,6 +403,25 @@ def claimed_but_absent(question: str, topic: Topic) -> str:
     said = m.group(1) or m.group(2)
     words = [p.text for p in topic.unknown if p.kind == "word" and len(p.text) >= 2 and p.text in said]
     return words[0] if words else ""
+
+
+# What a question asks for: the things compared ("X和Y有什么区别"), or the noun after 哪些/哪个/什么 at its end
+# ("红莲湖国际水上运动中心举办过哪些比赛").  The plan must use that word for the question to be answerable.
+_COMPARED = re.compile(
+    r"([^,，?？。]{2,12})(?:和|与|跟|同|\band\b)([^,，?？。]{2,12}?)(?:有)?(?:什么|啥|哪些)?(?:区别|不同|差别)"
+)
+_ASKED_FOR = re.compile(r"(?:哪些|哪个|哪几个|哪几家|哪几种|什么样的)([\u4e00-\u9fff]{2,8})(?=[?？。!！,，]|$)")
+
+
+def asked_thing_absent(question: str, topic: Topic) -> str:
+    """An unknown word (two or more characters) in what the question compares or asks a list of, or ""."""
+    spans = [m.group(0) for m in _COMPARED.finditer(question)] + [m.group(1) for m in _ASKED_FOR.finditer(question)]
+    if not spans:
+        return ""
+    for p in topic.unknown:
+        if p.kind in ("word", "english") and len(p.text) >= 2 and any(p.text in s for s in spans):
+            return p.text
+    return ""
 
 
 def apply_thresholds(signals: Signals, settings: Settings) -> Scope:

@@ -417,3 +417,22 @@ def test_what_the_plan_does_propose_is_answered(plan):
 
 def test_a_rank_is_answered_by_the_plans_ranking_words():
     assert {"强", "名"} <= set(asked_units("县域经济要进全省前几名?"))
+
+
+@pytest.mark.parametrize(
+    "q, missing",
+    [("荷花和菱角有什么区别?", "菱角"), ("三江港码头停靠过哪些邮轮?", "邮轮")],
+)
+def test_what_a_question_compares_or_lists_must_be_in_the_plan(plan, q, missing):
+    s = scope(q, plan)
+    assert not s.in_scope and s.missing == missing
+
+
+def test_comparing_two_things_the_plan_explains_is_answered(plan):
+    assert scope("共享经济和平台经济有什么不同?", plan).in_scope
+
+
+def test_a_lone_character_is_never_named_with_a_plan_word_beside_it():
+    from app.grounding import _whole_word
+
+    assert _whole_word("华容拿", 2, [True, True, False]) == "拿"
