@@ -187,7 +187,7 @@ class Retriever:
         self._vocab = set(self._df)
         aliases = [(_term_key(g.term), g.ref) for g in plan.glossary]
         aliases += [(_term_key(q), g.ref) for g in plan.glossary for q in re.findall(r"“([^”]{3,})”", g.term)]
-        self._terms = sorted(set(aliases), key=lambda t: -len(t[0]))
+        self._terms = sorted(set(aliases), key=lambda t: (-len(t[0]), t[0], str(t[1])))
         self._query_cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
 
@@ -283,12 +283,13 @@ class Retriever:
         return out
 
     def named_terms(self, question: str) -> list[Ref]:
+        """Glossary terms the question names, in the order it names them."""
         q = _term_key(question)
-        found: list[Ref] = []
+        found: dict[Ref, int] = {}
         for key, ref in self._terms:
             if key and key in q and ref not in found:
-                found.append(ref)
-        return found
+                found[ref] = q.index(key)
+        return sorted(found, key=lambda r: found[r])
 
     # -- search ------------------------------------------------------------------
     def search(self, question: str, k: int = 5, history: Sequence[Turn] = ()) -> list[Hit]:

@@ -139,6 +139,13 @@ class Settings(BaseSettings):
     span_frame_override_min: float = Field(
         0.5, ge=0.0, le=1.0, description="…and only when that sentence holds at least this share of them."
     )
+    followup_repeat_penalty: float = Field(
+        1.5,
+        ge=0.0,
+        le=5.0,
+        description="Penalty, for a follow-up that points at an item of the previous answer's list "
+        '("那第三个呢"), for a sentence that answer already quoted: it asks about the item, not for the list again.',
+    )
     place_list_penalty: float = Field(
         0.3,
         ge=0.0,

@@ -32,7 +32,10 @@ from app.text import content_tokens, normalize
 _LISTY = re.compile(
     r"哪些|哪几|哪[两二三四五六七八九十]|有什么|有哪|什么样|几大|几个|\bwhich\b|\bwhat are\b|\blist\b|\bwhat kinds?\b"
 )
-_JOIN = re.compile(r"以及|还有|和|与|及|、|\band\b|,|，|;|；")
+_JOIN = re.compile(
+    r"以及|还有|和|与|及|、|另外|同时|并且|又(?=[打准要想该怎如有是])|\band\b|,|，|;|；|[?？]|"
+    r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"  # older users type a space between two questions
+)
 # Time frame a question asks about: achievements so far, the 2035 vision, or plans (the default).
 _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
 _PLAN_NAMED = re.compile(r"十四五|14th|fourteenth")
@@ -48,6 +51,12 @@ _DEFINE = re.compile(
 )
 _NUMERALS = "〇一二三四五六七八九十"
 _COUNT = re.compile(r"(?:哪|几)?([一二三四五六七八九十])(?:个|条|项|大|方面)|哪([一二三四五六七八九十])")
+# A question about *when* something is reached ("什么时候基本建成", "是2035年才要建成的吗"): the 十四五 goals and
+# the 2035 vision may both answer it, each quote with its label.
+_WHICH_FRAME = re.compile(
+    r"什么时候|啥时候|何时|哪一年|哪年|还是.{0,6}(?:年|十四五|2035|远景)|才(?:要|能|会)|就要|就能|"
+    r"\bwhen\b|\bby when\b|\bwhich (?:period|plan)\b"
+)
 _FRAME_TOKENS = frozenset(
     content_tokens(
         "十三五 十四五 2035年 二〇三五年 远景目标 展望 过去五年 时期 取得 成就 成绩 主要目标 13th 14th vision"
@@ -156,8 +165,13 @@ class Composer:
         s = self.settings
         units = self.units(hits)
         frame = time_frame(query.topic)
-        if frame != "plan":  # a question about achievements or the 2035 vision always sees that article
-            framed = [ref for ref, (f, _) in self.frames.items() if f == frame]
+        which = bool(_WHICH_FRAME.search(normalize(query.text)))  # "是十四五建成还是2035年建成": any frame may answer
+        if frame != "plan" or which:  # a question about achievements or the 2035 vision always sees that article
+            framed = [
+                ref
+                for ref, (f, _) in self.frames.items()
+                if ref != _PLAN_DEFAULT and (f == frame or (which and f in ("plan", "vision")))
+            ]
             units += [h for h in self._whole_units(framed) if h.ref not in {u.ref for u in units}]
         if place:  # only sentences that name the place, from every article that names it (retrieved ones first)
             seen = {h.ref for h in hits}
@@ -168,7 +182,7 @@ class Composer:
             for h in units
             for sent in self.spans.sentences(h.ref)
             if not sent.is_title
-            and len(sent.text) >= s.span_min_chars
+            and (len(sent.text) >= s.span_min_chars or sent.text.startswith("——"))  # a heading brings its body
             and sent.text not in self.filler
             and (not place or any(a in sent.text for a in place))
         ]
@@ -187,6 +201,8 @@ class Composer:
         in_frame = [weights.share(x.words, skip=said) for _, x in pool if self._frame(x.ref) == frame]
         best_in_frame = max(in_frame, default=0.0)
         others = [a for _, aliases in self.places if not set(aliases) & set(place) for a in aliases[-1:]]
+        said_before = next((x.content for x in reversed(query.history) if x.role == "assistant"), "")
+        said_before = normalize(said_before) if query.asked else ""  # only when "第三个" was resolved to an item
         out = []
         for (h, sent), cos in zip(pool, raw, strict=True):
             dense = (cos - lo) / ((hi - lo) or 1.0) if cos is not None else 0.5  # glossary: no sentence view
@@ -194,7 +210,7 @@ class Composer:
             score = share + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
             score += s.span_title_weight * titles[h.ref] + s.span_early_bonus / (1 + sent.index)
             unit_frame = self._frame(sent.ref)
-            if unit_frame != frame and (unit_frame != "plan" or frame != "plan"):
+            if not which and unit_frame != frame and (unit_frame != "plan" or frame != "plan"):
                 # kept only when nothing of the asked frame matches and it does (it carries its label when quoted)
                 own = weights.share(sent.words, skip=said)
                 if (
@@ -207,6 +223,8 @@ class Composer:
                 score += s.span_list_bonus
             if place and self._shared_with_others(sent, place, others):
                 score -= s.place_list_penalty
+            if said_before and _quoted_in(sent, said_before):  # a follow-up asks for something new
+                score -= s.followup_repeat_penalty
             out.append((score, sent))
         out.sort(key=lambda t: -t[0])
         return out
@@ -384,6 +402,11 @@ class Composer:
     def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
         spans, extra = self.choose(query, hits)
         return self.write(spans, extra, query.english, time_frame(query.topic)) if spans else None
+
+
+def _quoted_in(sent: Sentence, text: str) -> bool:
+    """Did an earlier answer quote (part of) this sentence?  Any of its longer clauses found verbatim counts."""
+    return any(len(c.text) >= 8 and normalize(c.text.rstrip(_CUT)) in text for c in sent.clauses)
 
 
 def _load_filler() -> set[str]:

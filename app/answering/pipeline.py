@@ -170,7 +170,7 @@ class Pipeline:
         mode: Mode = "lookup" if decision.kind == "lookup" else "refusal"
         yield Done(
             Answer(
-                query.text,
+                query.asked or query.text,
                 reply.text,
                 reply.refused,
                 reply.citations,
@@ -210,7 +210,7 @@ class Pipeline:
         seen = {h.ref for h in hits}
         shown = (*hits, *(h for h in c.extra_hits if h.ref not in seen))
         return Answer(
-            query.text,
+            query.asked or query.text,
             c.text,
             False,
             c.citations,

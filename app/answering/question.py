@@ -21,9 +21,10 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 @dataclass(frozen=True)
 class Query:
-    text: str  # the cleaned question
+    text: str  # the cleaned question (an ordinal of a follow-up replaced by the item it points at)
     history: tuple[Turn, ...]
     previous: str = ""  # the previous user question, when this one is a follow-up
+    asked: str = ""  # the question as typed, when ``text`` differs from it
 
     @property
     def topic(self) -> str:
@@ -55,6 +56,54 @@ def trim_history(history: Sequence[Turn], turns: int, chars: int) -> tuple[Turn,
     return tuple(kept)
 
 
+# "第三个", "最后一项", "the second one": an item of the list the previous answer gave.  "第3条" and "第二部分"
+# name the plan's own units and are not ordinals of a list.
+_ORDINAL_ZH = re.compile(r"第([一二三四五六七八九十])(?:个|项|点|种|类|样|方面|大)|最后(?:一个|一项|那个|一点|一种)")
+_ORDINAL_EN = re.compile(
+    r"\b(?:the )?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)"
+    r"(?: one| item| point| principle| goal| zone| town| area| thing)?\b",
+    re.IGNORECASE,
+)
+_NUMBERS_ZH = "一二三四五六七八九十"
+_NUMBERS_EN = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def list_items(text: str) -> list[str]:
+    """The items of the longest list in an answer: dash headings ("——坚持系统观念。") or a 、-list."""
+    heads = [h.strip() for h in re.findall(r"——([^。“”\n]{2,30})", text)]
+    if len(heads) >= 2:
+        return heads
+    best: list[str] = []
+    for piece in re.split(r"[，,；;。：:\n“”\"]", text):
+        items = [x.strip() for x in re.split(r"、|和|及", piece) if x.strip()]
+        if len(items) > len(best):
+            best = items
+    return best if len(best) >= 2 else []
+
+
+def resolve_ordinal(text: str, history: Sequence[Turn]) -> str:
+    """The question with an ordinal ("那第三个呢") replaced by the item of the previous answer's list it points
+    at, or the question unchanged."""
+    answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    items = list_items(answer) if answer else []
+    if not items:
+        return text
+    m = _ORDINAL_ZH.search(text)
+    if m:
+        index = len(items) - 1 if m.group(1) is None else _NUMBERS_ZH.index(m.group(1))
+    else:
+        m = _ORDINAL_EN.search(text)
+        if not m:
+            return text
+        word = m.group(1).lower()
+        index = len(items) - 1 if word == "last" else _NUMBERS_EN.index(word)
+    if index >= len(items):
+        return text
+    return text[: m.start()] + items[index] + text[m.end() :]
+
+
 def make_query(text: str, history: Sequence[Turn]) -> Query:
     previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-    return Query(text, tuple(history), previous if previous and is_followup(text) else "")
+    resolved = resolve_ordinal(text, history)
+    follow = bool(previous) and (is_followup(text) or resolved != text)
+    return Query(resolved, tuple(history), previous if follow else "", text if resolved != text else "")

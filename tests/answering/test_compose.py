@@ -135,3 +135,15 @@ def test_a_wrong_time_frame_gets_the_labelled_sentence_that_says_it(composer):
     c = compose(composer, "到2035年平安建设要跻身第一梯队吗?")
     assert c is not None
     assert "（“十四五”时期主要目标）““法治华容”“平安华容”建设取得显著成效" in c.text
+
+
+def test_a_when_question_sees_the_goals_and_the_vision(composer):
+    c = compose(composer, "法治政府和法治社会什么时候基本建成?")
+    assert c is not None and "（展望二〇三五年）" in c.text
+    assert "法治华容、法治政府、法治社会基本建成" in c.text
+
+
+def test_two_questions_typed_with_a_space_are_two_parts(composer):
+    c = compose(composer, "结构生财改革按照什么方针 又准备用哪些工具争取资金")
+    assert c is not None
+    assert "多予、少取、放活" in c.text and "专项债、产业基金、政策性贷款" in c.text

@@ -43,3 +43,31 @@ def test_followup_reads_the_previous_question():
     assert make_query("那段店镇呢?", hist).previous == "庙岭镇的定位是什么?"
     assert make_query("三江港要建设哪些物流项目?", hist).previous == ""
     assert make_query("What about healthcare?", hist).english
+
+
+TOWNS = "“……建设华容宜居宜业主城区、庙岭数智文旅融合特色镇、临江多式联运特色镇、段店农文旅融合特色镇……”[第4条]"
+HEADS = "“——坚持党的全面领导。”[第3条]\n“——坚持以人民为中心。”[第3条]\n“——坚持系统观念。”[第3条]"
+
+
+@pytest.mark.parametrize(
+    "asked, answer, item",
+    [
+        ("那第三个要怎么搞", TOWNS, "临江多式联运特色镇"),
+        ("最后一个呢", TOWNS, "段店农文旅融合特色镇"),
+        ("What about the second one?", HEADS, "坚持以人民为中心"),
+        ("and the last principle?", HEADS, "坚持系统观念"),
+    ],
+)
+def test_an_ordinal_follow_up_points_at_an_item_of_the_previous_answer(asked, answer, item):
+    q = make_query(asked, [Turn("user", "有哪些?"), Turn("assistant", answer)])
+    assert item in q.text and q.asked == asked and q.previous == "有哪些?"
+
+
+def test_article_numbers_are_not_ordinals():
+    q = make_query("第三条讲什么", [Turn("user", "有哪些?"), Turn("assistant", TOWNS)])
+    assert q.text == "第三条讲什么" and q.asked == ""
+
+
+def test_an_ordinal_past_the_list_is_left_alone():
+    q = make_query("第九个呢", [Turn("user", "有哪些?"), Turn("assistant", HEADS)])
+    assert q.text == "第九个呢"
