@@ -128,6 +128,13 @@ class Settings(BaseSettings):
         0.1, ge=0.0, le=1.0, description="Bonus for an article's first sentences (divided by 1+position)."
     )
     span_list_bonus: float = Field(0.05, ge=0.0, le=1.0, description="Bonus for 、-lists when asked 哪些/which.")
+    span_goal_bonus: float = Field(
+        0.4,
+        ge=0.0,
+        le=2.0,
+        description='Bonus, for a question about a goal or a degree ("到十四五末要建到什么程度"), for sentences '
+        "of the goals article of the asked time frame.",
+    )
     span_frame_override: float = Field(
         0.3,
         ge=0.0,

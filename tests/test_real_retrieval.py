@@ -61,3 +61,12 @@ def test_real_figure_questions(retriever):
     assert "11号线" in when.answer and Ref("article", 12) in when.citations
     assert a.answer("华容哪一年能基本实现现代化").refused is False  # 第6条: 展望2035年
     assert a.answer("三江港要建设哪些物流项目?").refused is False
+
+
+def test_real_a_degree_by_the_end_of_the_period_is_answered_from_the_goals(retriever):
+    from app.answering import Pipeline
+
+    a = Pipeline(retriever, Settings(auto_rebuild=False, answer_cache=False)).answer(
+        "到十四五末,国家多式联运示范工程要建到什么程度?"
+    )
+    assert "（“十四五”时期主要目标）" in a.answer and "国家多式联运示范工程全面建成" in a.answer

@@ -43,7 +43,7 @@ _VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[
 _PAST = re.compile(
     r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b"
 )
-_FUTURE = re.compile(r"以后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
+_FUTURE = re.compile(r"以后|往后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
 # A question after what a term means (a glossary definition answers it on its own).
 _DEFINE = re.compile(
     r"是什么意思|啥意思|什么意思|是指|指的是|指什么|含义|定义|是什么|是啥|\bmean\b|\bmeans\b|\bmeaning\b|\bwhat is\b|"
@@ -57,6 +57,7 @@ _WHICH_FRAME = re.compile(
     r"什么时候|啥时候|何时|哪一年|哪年|还是.{0,6}(?:年|十四五|2035|远景)|才(?:要|能|会)|就要|就能|"
     r"\bwhen\b|\bby when\b|\bwhich (?:period|plan)\b"
 )
+_GOAL = re.compile(r"末|程度|达到什么|目标|水平|\bgoals?\b|\btargets?\b|\bby the end\b")
 _FRAME_TOKENS = frozenset(
     content_tokens(
         "十三五 十四五 2035年 二〇三五年 远景目标 展望 过去五年 时期 取得 成就 成绩 主要目标 13th 14th vision"
@@ -109,6 +110,15 @@ def time_frame(question: str) -> str:
     if _PAST.search(q) and not _FUTURE.search(q.replace("取得", "")):
         return "past"
     return "plan"
+
+
+def query_frame(query: Query) -> str:
+    """The time frame a question asks about; a follow-up that names its own ("到2035年呢?", "往后五年呢")
+    leaves the previous question's frame."""
+    own = normalize(query.text)
+    if any(p.search(own) for p in (_PAST_NAMED, _PLAN_NAMED, _VISION, _PAST, _FUTURE)):
+        return time_frame(query.text)
+    return time_frame(query.topic)
 
 
 def parts(question: str, weights: Weights, min_share: float) -> list[str]:
@@ -164,9 +174,11 @@ class Composer:
         """
         s = self.settings
         units = self.units(hits)
-        frame = time_frame(query.topic)
-        which = bool(_WHICH_FRAME.search(normalize(query.text)))  # "是十四五建成还是2035年建成": any frame may answer
-        if frame != "plan" or which:  # a question about achievements or the 2035 vision always sees that article
+        frame = query_frame(query)
+        asked = normalize(query.text)
+        which = bool(_WHICH_FRAME.search(asked))  # "是十四五建成还是2035年建成": any frame may answer
+        goal = bool(_GOAL.search(asked))  # "到十四五末要建到什么程度": the goals article answers
+        if frame != "plan" or which or goal:  # achievements, goals, the 2035 vision: always see that article
             framed = [
                 ref
                 for ref, (f, _) in self.frames.items()
@@ -221,6 +233,13 @@ class Composer:
                     score -= s.span_frame_penalty
             if listy and sent.text.count("、") >= 2:
                 score += s.span_list_bonus
+            if (
+                goal
+                and unit_frame == frame
+                and "目标" in self.frames.get(sent.ref, ("", ""))[1]
+                and weights.share(sent.words, skip=said) >= s.span_frame_override  # it is about the thing asked
+            ):
+                score += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it
             if place and self._shared_with_others(sent, place, others):
                 score -= s.place_list_penalty
             if said_before and _quoted_in(sent, said_before):  # a follow-up asks for something new
@@ -327,7 +346,7 @@ class Composer:
         q = normalize(query.text)
         if query.previous or not _LISTY.search(q):
             return []  # a follow-up's list ("具体有哪几条带") is the previous answer's, not an article's headings
-        frame = time_frame(query.topic)
+        frame = query_frame(query)
         m = _COUNT.search(q)
         count = _NUMERALS.index(m.group(1) or m.group(2)) if m else 0
         for h in [h for h in hits if h.kind == "article"][:2]:
@@ -401,7 +420,7 @@ class Composer:
 
     def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
         spans, extra = self.choose(query, hits)
-        return self.write(spans, extra, query.english, time_frame(query.topic)) if spans else None
+        return self.write(spans, extra, query.english, query_frame(query)) if spans else None
 
 
 def _quoted_in(sent: Sentence, text: str) -> bool:

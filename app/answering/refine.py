@@ -18,7 +18,7 @@ import time
 from collections.abc import Generator, Sequence
 
 from app.answering.claims import split_sentences, strip_markers, support
-from app.answering.compose import Composer, Composition, Weights, time_frame
+from app.answering.compose import Composer, Composition, Weights, query_frame
 from app.answering.question import Query
 from app.answering.spans import Sentence
 from app.gate import GatedModel
@@ -102,4 +102,4 @@ class Refiner:
             return None
         weights = Weights(self.composer.retriever, query)
         spans = [self.composer.trim(sent, weights) for sent in grounded]
-        return self.composer.write(spans, english=query.english, frame=time_frame(query.topic))
+        return self.composer.write(spans, english=query.english, frame=query_frame(query))

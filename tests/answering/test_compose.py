@@ -147,3 +147,12 @@ def test_two_questions_typed_with_a_space_are_two_parts(composer):
     c = compose(composer, "结构生财改革按照什么方针 又准备用哪些工具争取资金")
     assert c is not None
     assert "多予、少取、放活" in c.text and "专项债、产业基金、政策性贷款" in c.text
+
+
+def test_a_follow_up_naming_its_own_time_frame_leaves_the_previous_one():
+    from app.answering.compose import query_frame
+    from app.retrieve import Turn
+
+    h = (Turn("user", "十三五时期经济总量怎么样?"), Turn("assistant", "……"))
+    assert query_frame(Query("到2035年呢?", h, "十三五时期经济总量怎么样?")) == "vision"
+    assert query_frame(Query("那农业呢?", h, "十三五时期经济总量怎么样?")) == "past"
