@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0, description="Units scoring below this share of the best are not quoted."
     )
     max_spans: int = Field(2, ge=1, le=8, description="Most quoted spans for a one-part question.")
+    more_title_min_share: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="A 哪些 answer quoting part of an article whose title holds this share of the question's words "
+        "ends with a pointer to the rest of that article (a partial list never looks complete).",
+    )
     heading_list_min_share: float = Field(
         0.5,
         ge=0.0,

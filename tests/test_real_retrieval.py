@@ -70,3 +70,10 @@ def test_real_a_degree_by_the_end_of_the_period_is_answered_from_the_goals(retri
         "到十四五末,国家多式联运示范工程要建到什么程度?"
     )
     assert "（“十四五”时期主要目标）" in a.answer and "国家多式联运示范工程全面建成" in a.answer
+
+
+def test_real_a_partial_list_points_to_the_rest_of_its_article(retriever):
+    from app.answering import Pipeline
+
+    a = Pipeline(retriever, Settings(auto_rebuild=False, answer_cache=False)).answer("十三五期间华容取得了哪些成就?")
+    assert a.answer.rstrip().endswith("（原文还有相关内容，详见第1条。）")

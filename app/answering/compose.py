@@ -267,16 +267,17 @@ class Composer:
         """Every article naming the place."""
         return self._whole_units([a.ref for a in self.spans.plan.articles if any(x in a.text for x in place)])
 
-    def choose(self, query: Query, hits: Sequence[Hit]) -> tuple[list[Span], list[Hit]]:
-        """The spans to quote, and the units searched for the question's parts (beside ``hits``)."""
+    def choose(self, query: Query, hits: Sequence[Hit]) -> tuple[list[Span], list[Hit], list[Ref]]:
+        """The spans to quote, the units searched for the question's parts (beside ``hits``), and the units
+        holding more sentences that answer but were left out for length."""
         weights = Weights(self.retriever, query)
         place = self.place(query)
         headed = self.heading_list(query, hits, weights) if not place else []
         if headed:
-            return [self.spans.span(x.ref, x.start, x.end) for x in headed], []
+            return [self.spans.span(x.ref, x.start, x.end) for x in headed], [], []
         ranked = self.scored(query, hits, weights, place)
         if not ranked:
-            return [], []
+            return [], [], []
         extra: list[Hit] = []
         s = self.settings
         chosen: list[Sentence] = [ranked[0][1]]
@@ -293,14 +294,17 @@ class Composer:
         several = bool(split) or bool(parts(query.text, weights, s.part_min_share / 2))
         limit = s.max_spans_multi if several or place else s.max_spans
         best = ranked[0][0]
+        more: list[Ref] = []  # units holding sentences that would have been quoted but for the limit
         for score, sent in ranked[1:]:
-            if len(chosen) >= limit:
-                break
             if sent in chosen:
                 continue
             gain = weights.share(sent.words, skip=covered)
             ratio = s.place_span_ratio if place else s.second_span_ratio
             if score >= ratio * best and (gain >= s.span_min_gain or place):
+                if len(chosen) >= limit:
+                    if sent.ref not in more:
+                        more.append(sent.ref)
+                    continue
                 chosen.append(sent)
                 covered |= weights.matched(sent.words)
         for sent in list(chosen):  # a dash heading ("——数智华容释放新动能。") is said by the sentence after it
@@ -321,7 +325,22 @@ class Composer:
             chosen = [chosen[0], *sorted(chosen[1:], key=lambda x: (order.get(x.ref, 99), x.start))]
         else:
             chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
-        return [self.trim(sent, weights) for sent in chosen], extra
+        # only for a list asked for, and only about the articles quoted: "第1条还有更多…", so that a partial list
+        # never looks complete
+        quoted = {x.ref for x in chosen}
+        if _LISTY.search(normalize(query.text)):
+            for h in hits:  # the question asks for what a whole quoted article lists ("…取得了哪些成就" → 第1条)
+                if (
+                    h.ref in quoted
+                    and h.ref not in more
+                    and weights.share(set(content_tokens(h.title))) >= s.more_title_min_share
+                    and len([x for x in self.spans.sentences(h.ref) if not x.is_title]) > len(chosen)
+                ):
+                    more.append(h.ref)
+            more = [r for r in more if r in quoted]
+        else:
+            more = []
+        return [self.trim(sent, weights) for sent in chosen], extra, more
 
     def usage(self, term_ref: Ref, weights: Weights) -> Sentence | None:
         """The article sentence that uses a glossary term and holds most of the question's words."""
@@ -403,7 +422,12 @@ class Composer:
         return head + span.text.rstrip(_CUT) + tail
 
     def write(
-        self, spans: Sequence[Span], extra_hits: Sequence[Hit] = (), english: bool = False, frame: str = "plan"
+        self,
+        spans: Sequence[Span],
+        extra_hits: Sequence[Hit] = (),
+        english: bool = False,
+        frame: str = "plan",
+        more: Sequence[Ref] = (),
     ) -> Composition:
         """The answer text.  A quote carries its article's time-frame label; when the question asks about another
         time frame (achievements, 2035), quotes from the 十四五 measures are labelled as such too."""
@@ -416,11 +440,13 @@ class Composer:
             if span.ref not in citations:
                 citations.append(span.ref)
         text = render("answer_lead_en" if english else "answer_lead") + "\n" + "\n".join(lines)
+        if more:  # never let a partial list look complete
+            text += "\n" + render("answer_more", refs="、".join(str(r) for r in more))
         return Composition(text, tuple(spans), tuple(citations), tuple(extra_hits))
 
     def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
-        spans, extra = self.choose(query, hits)
-        return self.write(spans, extra, query.english, query_frame(query)) if spans else None
+        spans, extra, more = self.choose(query, hits)
+        return self.write(spans, extra, query.english, query_frame(query), more) if spans else None
 
 
 def _quoted_in(sent: Sentence, text: str) -> bool:
