@@ -242,8 +242,8 @@ class Composer:
                 score += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it
             if place and self._shared_with_others(sent, place, others):
                 score -= s.place_list_penalty
-            if said_before and _quoted_in(sent, said_before):  # a follow-up asks for something new
-                score -= s.followup_repeat_penalty
+            if (said_before and _quoted_in(sent, said_before)) or sum(x in sent.text for x in query.listed) >= 2:
+                score -= s.followup_repeat_penalty  # "那第三个呢" asks about the item, not for the list again
             out.append((score, sent))
         out.sort(key=lambda t: -t[0])
         return out

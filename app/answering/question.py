@@ -25,6 +25,7 @@ class Query:
     history: tuple[Turn, ...]
     previous: str = ""  # the previous user question, when this one is a follow-up
     asked: str = ""  # the question as typed, when ``text`` differs from it
+    listed: tuple[str, ...] = ()  # the previous answer's list, when an ordinal pointed into it
 
     @property
     def topic(self) -> str:
@@ -69,11 +70,18 @@ _NUMBERS_EN = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh"
 
 
 def list_items(text: str) -> list[str]:
-    """The items of the longest list in an answer: dash headings ("——坚持系统观念。") or a 、-list."""
+    """The items of the longest list in an answer: dash headings ("——坚持系统观念。"), a 、-list, or an
+    English list ("A, B and C")."""
     heads = [h.strip() for h in re.findall(r"——([^。“”\n]{2,30})", text)]
     if len(heads) >= 2:
         return heads
     best: list[str] = []
+    if len(_LATIN.findall(text)) > 2 * len(_CJK.findall(text)):
+        for sentence in re.split(r"[.;:\n]", text):
+            items = [x.strip() for x in re.split(r",\s*(?:and\s+)?|\s+and\s+", sentence) if x.strip()]
+            if len(items) > len(best):
+                best = items
+        return best if len(best) >= 2 else []
     for piece in re.split(r"[，,；;。：:\n“”\"]", text):
         items = [x.strip() for x in re.split(r"、|和|及", piece) if x.strip()]
         if len(items) > len(best):
@@ -81,29 +89,29 @@ def list_items(text: str) -> list[str]:
     return best if len(best) >= 2 else []
 
 
-def resolve_ordinal(text: str, history: Sequence[Turn]) -> str:
+def resolve_ordinal(text: str, history: Sequence[Turn]) -> tuple[str, tuple[str, ...]]:
     """The question with an ordinal ("那第三个呢") replaced by the item of the previous answer's list it points
-    at, or the question unchanged."""
+    at, and that list; or the question unchanged and ()."""
     answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
     items = list_items(answer) if answer else []
     if not items:
-        return text
+        return text, ()
     m = _ORDINAL_ZH.search(text)
     if m:
         index = len(items) - 1 if m.group(1) is None else _NUMBERS_ZH.index(m.group(1))
     else:
         m = _ORDINAL_EN.search(text)
         if not m:
-            return text
+            return text, ()
         word = m.group(1).lower()
         index = len(items) - 1 if word == "last" else _NUMBERS_EN.index(word)
     if index >= len(items):
-        return text
-    return text[: m.start()] + items[index] + text[m.end() :]
+        return text, ()
+    return text[: m.start()] + items[index] + text[m.end() :], tuple(items)
 
 
 def make_query(text: str, history: Sequence[Turn]) -> Query:
     previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-    resolved = resolve_ordinal(text, history)
+    resolved, items = resolve_ordinal(text, history)
     follow = bool(previous) and (is_followup(text) or resolved != text)
-    return Query(resolved, tuple(history), previous if follow else "", text if resolved != text else "")
+    return Query(resolved, tuple(history), previous if follow else "", text if resolved != text else "", items)

@@ -156,3 +156,17 @@ def test_a_follow_up_naming_its_own_time_frame_leaves_the_previous_one():
     h = (Turn("user", "十三五时期经济总量怎么样?"), Turn("assistant", "……"))
     assert query_frame(Query("到2035年呢?", h, "十三五时期经济总量怎么样?")) == "vision"
     assert query_frame(Query("那农业呢?", h, "十三五时期经济总量怎么样?")) == "past"
+
+
+def test_an_item_pointed_at_is_answered_by_its_own_sentence_not_the_list(composer):
+    from app.answering.question import make_query
+    from app.retrieve import Turn
+
+    towns = (
+        "指华容宜居宜业主城区、庙岭数智文旅融合特色镇、临江多式联运特色镇、段店农文旅融合特色镇和蒲团现代农业特色镇。"
+    )
+    q = make_query("那第三个具体要怎么发展", [Turn("user", "五朵金花是哪几个"), Turn("assistant", towns)])
+    c = composer.compose(q, composer.retriever.search(q.text, k=5, history=q.history))
+    assert c is not None
+    first = quotes(c.text)[0][0]
+    assert "临江" in first and "庙岭数智文旅融合特色镇" not in first  # the town's own sentence, not the list again

@@ -71,3 +71,14 @@ def test_article_numbers_are_not_ordinals():
 def test_an_ordinal_past_the_list_is_left_alone():
     q = make_query("第九个呢", [Turn("user", "有哪些?"), Turn("assistant", HEADS)])
     assert q.text == "第九个呢"
+
+
+def test_an_english_list_is_a_list_too():
+    answer = "Upholding leadership, putting people first, new ideas, deeper reform and systems thinking."
+    q = make_query("what does the last one mean?", [Turn("user", "What are they?"), Turn("assistant", answer)])
+    assert "systems thinking" in q.text and len(q.listed) == 5
+
+
+def test_the_list_pointed_into_is_kept_for_the_composer():
+    q = make_query("那第二个呢", [Turn("user", "有哪些?"), Turn("assistant", TOWNS)])
+    assert "庙岭数智文旅融合特色镇" in q.text and "临江多式联运特色镇" in q.listed
