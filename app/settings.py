@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     span_early_bonus: float = Field(
         0.1, ge=0.0, le=1.0, description="Bonus for an article's first sentences (divided by 1+position)."
     )
+    span_count_bonus: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description='Bonus, for "哪三个示范区"-style questions, for a sentence naming the asked noun at least as '
+        "many times as the count asked.",
+    )
     span_list_bonus: float = Field(0.05, ge=0.0, le=1.0, description="Bonus for 、-lists when asked 哪些/which.")
     span_goal_bonus: float = Field(
         0.4,
@@ -159,6 +166,13 @@ class Settings(BaseSettings):
         le=5.0,
         description="Penalty, for a follow-up that points at an item of the previous answer's list "
         '("那第三个呢"), for a sentence that answer already quoted: it asks about the item, not for the list again.',
+    )
+    place_subject_bonus: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="Bonus, for a question about one town, for a sentence with a clause that begins with the town's "
+        'name ("蒲团加快建设…": the town is its subject).',
     )
     place_list_penalty: float = Field(
         0.3,

@@ -84,6 +84,8 @@ class Weights:
         prev = set(content_tokens(query.previous)) | set(retriever.expand(query.previous)) if query.previous else set()
         self.w: dict[str, float] = {}
         for t in own | prev:
+            if _COUNT_WORD.fullmatch(t):  # "哪三个示范区": the count frames the question, "三个代表" is not about it
+                continue
             idf = retriever.idf(t)
             if idf > 0:
                 self.w[t] = idf * (1.0 if t in own else 0.6)
@@ -150,8 +152,9 @@ class Composer:
     def place(self, query: Query) -> tuple[str, ...]:
         """Aliases of the place the question is about (its own words first, then a follow-up's topic)."""
         for text in (query.text, query.previous):
+            q = normalize(text).replace("huarong town", "huarong-town")
             for _, aliases in self.places:
-                if any(a in text for a in aliases):
+                if any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", q) if a.isascii() else a in q for a in aliases):
                     return aliases
         return ()
 
@@ -185,6 +188,15 @@ class Composer:
                 if ref != _PLAN_DEFAULT and (f == frame or (which and f in ("plan", "vision")))
             ]
             units += [h for h in self._whole_units(framed) if h.ref not in {u.ref for u in units}]
+        counted = _counted(query.text)
+        if counted and not place:  # "哪三个示范区": every article with a sentence naming three of them is a candidate
+            n, noun = counted
+            naming = [
+                a.ref
+                for a in self.spans.plan.articles
+                if any(x.text.count(noun) >= n for x in self.spans.sentences(a.ref))
+            ]
+            units += [h for h in self._whole_units(naming) if h.ref not in {u.ref for u in units}]
         if place:  # only sentences that name the place, from every article that names it (retrieved ones first)
             seen = {h.ref for h in hits}
             units = [h for h in hits if any(a in self.spans.plan.unit_text(h.ref) for a in place)]
@@ -233,6 +245,8 @@ class Composer:
                     score -= s.span_frame_penalty
             if listy and sent.text.count("、") >= 2:
                 score += s.span_list_bonus
+            if counted and sent.text.count(counted[1]) >= counted[0]:
+                score += s.span_count_bonus  # "哪三个示范区": a sentence naming three of them
             if (
                 goal
                 and unit_frame == frame
@@ -242,6 +256,8 @@ class Composer:
                 score += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it
             if place and self._shared_with_others(sent, place, others):
                 score -= s.place_list_penalty
+            if place and any(c.text.startswith(a) for c in sent.clauses for a in place if not a.isascii()):
+                score += s.place_subject_bonus  # "蒲团加快建设…": the town is what the sentence is about
             if (said_before and _quoted_in(sent, said_before)) or sum(x in sent.text for x in query.listed) >= 2:
                 score -= s.followup_repeat_penalty  # "那第三个呢" asks about the item, not for the list again
             out.append((score, sent))
@@ -321,7 +337,8 @@ class Composer:
                 known.add(sent.ref)
                 extra += self._whole_units([sent.ref])
         order = {h.ref: i for i, h in enumerate([*hits, *extra])}
-        if place:  # a town's sentences come from every article naming it: the one that answers best leads
+        if place or _counted(query.text):  # sentences found beyond retrieval (every article naming a town, or
+            # naming three 示范区): the one that answers best leads
             chosen = [chosen[0], *sorted(chosen[1:], key=lambda x: (order.get(x.ref, 99), x.start))]
         else:
             chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
@@ -447,6 +464,21 @@ class Composer:
     def compose(self, query: Query, hits: Sequence[Hit]) -> Composition | None:
         spans, extra, more = self.choose(query, hits)
         return self.write(spans, extra, query.english, query_frame(query), more) if spans else None
+
+
+_COUNT_WORD = re.compile(r"[一二三四五六七八九十两几][个大项条种座所家]|哪[一二三四五六七八九十两几]")
+_COUNTED = re.compile(
+    r"(?:哪|这)([两二三四五六七八九十])(?:个|大|项|条|种|座|所|家)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，]|$|是|有|分别)"
+)
+
+
+def _counted(question: str) -> tuple[int, str] | None:
+    """(N, noun) for "哪三个示范区", "这两大片区分别…"; None otherwise."""
+    m = _COUNTED.search(normalize(question))
+    if not m:
+        return None
+    n = "〇一二三四五六七八九十".find(m.group(1)) if m.group(1) != "两" else 2
+    return (n, m.group(2)) if n >= 2 else None
 
 
 def _quoted_in(sent: Sentence, text: str) -> bool:

@@ -170,3 +170,14 @@ def test_an_item_pointed_at_is_answered_by_its_own_sentence_not_the_list(compose
     assert c is not None
     first = quotes(c.text)[0][0]
     assert "临江" in first and "庙岭数智文旅融合特色镇" not in first  # the town's own sentence, not the list again
+
+
+def test_a_counted_list_is_found_wherever_the_plan_names_that_many(composer):
+    c = compose(composer, "华容要打造哪三个示范区?")
+    assert c is not None
+    assert "国家多式联运示范区、长江数智文旅示范区、江南农业现代化示范区" in quotes(c.text)[0][0]
+
+
+def test_an_english_town_name_is_the_town(composer):
+    c = compose(composer, "What will Putuan build in the coming years?")
+    assert c is not None and all("蒲团" in q for q, _ in quotes(c.text))
