@@ -154,7 +154,8 @@ class Composer:
         for text in (query.text, query.previous):
             q = normalize(text).replace("huarong town", "huarong-town")
             for _, aliases in self.places:
-                if any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", q) if a.isascii() else a in q for a in aliases):
+                english = any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", q) for a in aliases if a.isascii())
+                if english or names_place(q, aliases):
                     return aliases
         return ()
 
@@ -199,7 +200,7 @@ class Composer:
             units += [h for h in self._whole_units(naming) if h.ref not in {u.ref for u in units}]
         if place:  # only sentences that name the place, from every article that names it (retrieved ones first)
             seen = {h.ref for h in hits}
-            units = [h for h in hits if any(a in self.spans.plan.unit_text(h.ref) for a in place)]
+            units = [h for h in hits if names_place(self.spans.plan.unit_text(h.ref), place)]
             units += [h for h in self._units_naming(place) if h.ref not in seen]
         pool = [
             (h, sent)
@@ -208,7 +209,7 @@ class Composer:
             if not sent.is_title
             and (len(sent.text) >= s.span_min_chars or sent.text.startswith("——"))  # a heading brings its body
             and sent.text not in self.filler
-            and (not place or any(a in sent.text for a in place))
+            and (not place or names_place(sent.text, place))
         ]
         if not pool:
             return []
@@ -267,7 +268,7 @@ class Composer:
     @staticmethod
     def _shared_with_others(sent: Sentence, place: tuple[str, ...], others: list[str]) -> bool:
         """Does every clause naming the place also name another town ("华容镇、段店镇和蒲团乡分别荣获…")?"""
-        naming = [c.text for c in sent.clauses if any(a in c.text for a in place)]
+        naming = [c.text for c in sent.clauses if names_place(c.text, place)]
         return bool(naming) and all(any(o in c for o in others) for c in naming)
 
     def _frame(self, ref: Ref) -> str:
@@ -281,7 +282,7 @@ class Composer:
 
     def _units_naming(self, place: tuple[str, ...]) -> list[Hit]:
         """Every article naming the place."""
-        return self._whole_units([a.ref for a in self.spans.plan.articles if any(x in a.text for x in place)])
+        return self._whole_units([a.ref for a in self.spans.plan.articles if names_place(a.text, place)])
 
     def choose(self, query: Query, hits: Sequence[Hit]) -> tuple[list[Span], list[Hit], list[Ref]]:
         """The spans to quote, the units searched for the question's parts (beside ``hits``), and the units
@@ -479,6 +480,11 @@ def _counted(question: str) -> tuple[int, str] | None:
         return None
     n = "〇一二三四五六七八九十".find(m.group(1)) if m.group(1) != "两" else 2
     return (n, m.group(2)) if n >= 2 else None
+
+
+def names_place(text: str, aliases: Sequence[str]) -> bool:
+    """Does ``text`` name the town (not a road named after it: "临江大道" is not 临江乡)?"""
+    return any(re.search(rf"{re.escape(a)}(?!大道|路|街|大街)", text) for a in aliases if not a.isascii())
 
 
 def _quoted_in(sent: Sentence, text: str) -> bool:

@@ -181,3 +181,10 @@ def test_a_counted_list_is_found_wherever_the_plan_names_that_many(composer):
 def test_an_english_town_name_is_the_town(composer):
     c = compose(composer, "What will Putuan build in the coming years?")
     assert c is not None and all("蒲团" in q for q, _ in quotes(c.text))
+
+
+def test_a_road_named_after_a_town_is_not_the_town():
+    from app.answering.compose import names_place
+
+    assert names_place("临江围绕三江港“港产城”一体化发展", ("临江乡", "临江"))
+    assert not names_place("加快推进临江大道、疏港三路等道路建设", ("临江乡", "临江"))
