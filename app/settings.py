@@ -105,6 +105,9 @@ class Settings(BaseSettings):
         description="A 哪些 answer quoting part of an article whose title holds this share of the question's words "
         "ends with a pointer to the rest of that article (a partial list never looks complete).",
     )
+    heading_body_max: int = Field(
+        3, ge=1, le=10, description='Most sentences quoted after a dash heading ("——数智华容释放新动能。" …).'
+    )
     heading_list_min_share: float = Field(
         0.5,
         ge=0.0,

@@ -16,6 +16,7 @@ shown is written by one.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -189,7 +190,7 @@ class Composer:
                 if ref != _PLAN_DEFAULT and (f == frame or (which and f in ("plan", "vision")))
             ]
             units += [h for h in self._whole_units(framed) if h.ref not in {u.ref for u in units}]
-        counted = _counted(query.text)
+        counted = self.counted(query.text)
         if counted and not place:  # "哪三个示范区": every article with a sentence naming three of them is a candidate
             n, noun = counted
             naming = [
@@ -312,6 +313,7 @@ class Composer:
         limit = s.max_spans_multi if several or place else s.max_spans
         best = ranked[0][0]
         more: list[Ref] = []  # units holding sentences that would have been quoted but for the limit
+        cut: list[Ref] = []  # units whose heading's sentences were cut short: always pointed to
         for score, sent in ranked[1:]:
             if sent in chosen:
                 continue
@@ -324,10 +326,20 @@ class Composer:
                     continue
                 chosen.append(sent)
                 covered |= weights.matched(sent.words)
-        for sent in list(chosen):  # a dash heading ("——数智华容释放新动能。") is said by the sentence after it
-            body = self.spans.sentences(sent.ref)[sent.index + 1 : sent.index + 2]
-            if sent.text.startswith("——") and body and not body[0].text.startswith("——") and body[0] not in chosen:
-                chosen.insert(chosen.index(sent) + 1, body[0])
+        for sent in list(chosen):
+            unit = self.spans.sentences(sent.ref)
+            if sent.text.startswith(
+                "——"
+            ):  # a dash heading ("——数智华容释放新动能。") is said by the sentences after it
+                body = list(itertools.takewhile(lambda x: not x.text.startswith("——"), unit[sent.index + 1 :]))
+                at = chosen.index(sent) + 1
+                for x in [x for x in body[: s.heading_body_max] if x not in chosen][::-1]:
+                    chosen.insert(at, x)
+                if len(body) > s.heading_body_max and sent.ref not in cut:
+                    cut.append(sent.ref)
+            elif sent.ref.kind == "glossary" and len(unit) <= 4:  # a definition is quoted whole, never a third of it
+                at = chosen.index(sent)
+                chosen[at : at + 1] = [x for x in unit if x == sent or x not in chosen]
         if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(normalize(query.text)):
             used = self.usage(chosen[0].ref, weights)  # "will the district do X": where the plan says it will
             if used is not None:
@@ -338,7 +350,7 @@ class Composer:
                 known.add(sent.ref)
                 extra += self._whole_units([sent.ref])
         order = {h.ref: i for i, h in enumerate([*hits, *extra])}
-        if place or _counted(query.text):  # sentences found beyond retrieval (every article naming a town, or
+        if place or self.counted(query.text):  # sentences found beyond retrieval (every article naming a town, or
             # naming three 示范区): the one that answers best leads
             chosen = [chosen[0], *sorted(chosen[1:], key=lambda x: (order.get(x.ref, 99), x.start))]
         else:
@@ -358,7 +370,20 @@ class Composer:
             more = [r for r in more if r in quoted]
         else:
             more = []
+        more += [r for r in cut if r not in more]
         return [self.trim(sent, weights) for sent in chosen], extra, more
+
+    def counted(self, question: str) -> tuple[int, str] | None:
+        """(N, noun) for "哪三个示范区" or "which three demonstration zones" (the noun in the plan's words, by the
+        reviewed lexicon: the one some sentence of the plan names at least N times)."""
+        found = _counted(question)
+        m = None if found else _COUNTED_EN.search(normalize(question))
+        if m is None:
+            return found
+        n = _EN_NUMBERS.index(m.group(1)) + 2
+        nouns = [w for w in self.retriever.expansion_words(m.group(2)) if len(w) >= 2]
+        best = max(((max((x.text.count(w) for x in self.spans.all), default=0), w) for w in nouns), default=(0, ""))
+        return (n, best[1]) if best[0] >= n else None
 
     def usage(self, term_ref: Ref, weights: Weights) -> Sentence | None:
         """The article sentence that uses a glossary term and holds most of the question's words."""
@@ -467,7 +492,12 @@ class Composer:
         return self.write(spans, extra, query.english, query_frame(query), more) if spans else None
 
 
-_COUNT_WORD = re.compile(r"[一二三四五六七八九十两几][个大项条种座所家]|哪[一二三四五六七八九十两几]")
+_EN_NUMBERS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_COUNTED_EN = re.compile(
+    r"\b(?:which|what are the|what're the|name the|list the|the)\s+(two|three|four|five|six|seven|eight|nine|ten)\s+"
+    r"([a-z][a-z\- ]{2,40}?)(?=\s+(?:is|are|does|do|did|will|would|that|in|of|for|huarong|the|it)\b|[?.,!]|$)"
+)
+_COUNT_WORD = re.compile(r"[一二三四五六七八九十两几][个项条种座所家]|哪[一二三四五六七八九十两几]")
 _COUNTED = re.compile(
     r"(?:哪|这)([两二三四五六七八九十])(?:个|大|项|条|种|座|所|家)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，]|$|是|有|分别)"
 )

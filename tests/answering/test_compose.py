@@ -188,3 +188,25 @@ def test_a_road_named_after_a_town_is_not_the_town():
 
     assert names_place("临江围绕三江港“港产城”一体化发展", ("临江乡", "临江"))
     assert not names_place("加快推进临江大道、疏港三路等道路建设", ("临江乡", "临江"))
+
+
+def test_a_glossary_definition_is_quoted_whole(composer, plan):
+    c = compose(composer, "放管服到底是哪几个意思?")
+    assert c is not None
+    glossary = [q for q, ref in quotes(c.text) if ref == "名词解释21"]
+    assert len(glossary) == len(composer.spans.sentences(plan.term(21).ref))
+
+
+def test_a_heading_brings_its_sentences_up_to_the_cap(composer, settings):
+    c = compose(composer, "数智华容释放新动能具体指什么?")
+    assert c is not None
+    found = [q for q, _ in quotes(c.text)]
+    i = found.index("——数智华容释放新动能。")
+    assert len(found) - i - 1 <= settings.heading_body_max + 1
+    assert found[i + 1].startswith("科技创新核心地位更加突出")
+
+
+def test_an_english_counted_list_uses_the_plans_noun(composer):
+    assert composer.counted("Which three demonstration zones will the district build?") == (3, "示范区")
+    assert composer.counted("华容要打造哪三个示范区?") == (3, "示范区")
+    assert composer.counted("What are its main tasks?") is None
