@@ -68,11 +68,22 @@ def _pieces(pattern: re.Pattern[str], text: str, offset: int) -> list[tuple[int,
     return out
 
 
+def _whole_quotes(pieces: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Clauses joined where a split would fall inside “…” ("“多彩华容,荣华与共”" is one name, never cut)."""
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if out and text[out[-1][0] : out[-1][1]].count("“") > text[out[-1][0] : out[-1][1]].count("”"):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def split_unit(ref: Ref, text: str) -> list[Sentence]:
     """Sentences (with clauses) of one unit's text, offsets into that text."""
     out = []
     for i, (s, e) in enumerate(_pieces(_SENTENCE, text, 0)):
-        clauses = tuple(Clause(a, b, text[a:b]) for a, b in _pieces(_CLAUSE, text[s:e], s))
+        clauses = tuple(Clause(a, b, text[a:b]) for a, b in _whole_quotes(_pieces(_CLAUSE, text[s:e], s), text))
         out.append(Sentence(ref, i, s, e, text[s:e], clauses or (Clause(s, e, text[s:e]),)))
     return out
 
