@@ -41,7 +41,7 @@ _FRAME = """
 吗 呢 吧 啊 嘛 么 呀 没有 没 不 管不管 管这个 管这事 管 行不行 说法 讲法 这块 这方面 方面 这事 这件事 这个 那个
 这些 那些 规划 建议 这份 文件 文中 原文 里面 里头 当中 其中 提到 提出 提及 提了 说了 讲了 讲的 说的 写的 写了
 讲 说 谈 谈到 写到 涉及 关于 对于 有关 主要内容 主要 内容 具体 情况 部分 概括 总结 介绍 解释 意思 是指 指的是 指
-理解 含义 定义 描述 区别 了解 知道 拿 拿到 拿了 获得 门类 类别 种类 成绩 称号 荣誉 牌子 名头 场馆 告诉 一下 一点 请问 请 问 安排 打算 措施 举措 政策 办法 计划 要求 定位 角色 作用
+理解 含义 定义 描述 区别 了解 知道 拿 拿到 拿了 获得 机关 部门 单位 领域 门类 类别 种类 成绩 称号 荣誉 牌子 名头 场馆 告诉 一下 一点 请问 请 问 安排 打算 措施 举措 政策 办法 计划 要求 定位 角色 作用
 意义 关系 背景 地位 方向 重点 做法 思路 体现 怎么说 怎么讲 怎么提 咱们 咱 我们 我 你们 你 他们 它 大家 老百姓
 群众 以后 今后 将来 未来 现在 目前 当前 听说 据说 搞 干 弄 做 用 起 带来 帮扶 帮助 照顾 改进 解决 新的 有 是
 的 了 和 与 及 或 在 把 被 让 从 到 向 为 等 这 那 要 将 会 能 可以 应该 需要 对 给 由 都 也 还 就 又 很 更 最 该 啦
@@ -199,11 +199,18 @@ class Topic:
         return sum(p.weight for p in words if not p.known) / total if total else 0.0
 
     def missing(self) -> str:
-        """What a refusal names: the first unknown name, else the longest unknown word."""
+        """What a refusal names: the first unknown name, else the longest unknown word that reads as a word
+        ("驾照"; a run of a colloquial sentence such as "子在外面读完大学" only when nothing better is left)."""
         if self.names:
             return self.names[0].text
-        words = sorted(self.unknown, key=lambda p: -p.weight)
+        words = sorted(self.unknown, key=lambda p: (not clean_name(p.text), -p.weight))
         return words[0].text if words else ""
+
+
+def clean_name(text: str) -> bool:
+    """Is it a word a refusal can name ("驾照", "补办身份证"), not a run of a colloquial sentence
+    ("子在外面读完大学", "铁票订")?"""
+    return text.isascii() or (2 <= len(text) <= 5 and not set(text) & _FUNCTION)
 
 
 def load_district_places(path: Path = DISTRICT_PLACES) -> list[tuple[str, tuple[str, ...]]]:

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from app.corpus import Plan
-from app.grounding import GENERIC_TOKENS, GENERIC_WORDS, Grounder, Topic, load_places
+from app.grounding import GENERIC_TOKENS, GENERIC_WORDS, Grounder, Topic, clean_name, load_places
 from app.settings import Settings
 from app.text import content_tokens, normalize
 
@@ -251,6 +251,7 @@ _OTHER_HUARONG = re.compile(
 )
 _PLAN_WORDS_ZH = r"(?:十四五|十五五|十三五|规划|2035|二〇三五|远景目标|五年计划)"
 _PLAN_WORDS_EN = r"(?:14th five-year plan|five-year plan|fyp|2035|long-range|development plan|master plan|plan)"
+_PERIOD = re.compile(r"(20\d\d)\s*(?:-|–|—|~|至|到)\s*(20\d\d)")
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 
 _REGIONS: tuple[str, str] | None = None  # the place-name alternations of ``other_region_plan``, built once
@@ -381,8 +382,9 @@ def scope_signals(
     claimed = claimed_but_absent(q, topic) or asked_thing_absent(q, topic)
     if claimed:  # "规划提出的华容国际马拉松赛…", "荷花和睡莲有什么区别", "…举办过哪些比赛": a thing the plan lacks
         return done(Scope(False, "not_in_plan", claimed))
+    periods = {y for m in _PERIOD.finditer(q) for y in m.groups() if 2016 <= int(y) <= 2025}  # "2021-2025": 十四五
     for year in _YEAR.findall(q):
-        if year not in plan.body:
+        if year not in plan.body and year not in periods:
             return done(Scope(False, "year_not_in_plan", f"{year}年的情况"))
     ev = evidence(topic, hits, plan, retriever) if hits and retriever is not None and not previous else None
     return Signals(None, topic, share, ev)
@@ -415,11 +417,17 @@ _ASKED_FOR = re.compile(r"(?:哪些|哪个|哪几个|哪几家|哪几种|什么�
 
 def asked_thing_absent(question: str, topic: Topic) -> str:
     """An unknown word (two or more characters) in what the question compares or asks a list of, or ""."""
-    spans = [m.group(0) for m in _COMPARED.finditer(question)] + [m.group(1) for m in _ASKED_FOR.finditer(question)]
+    spans = [s.strip() for m in _COMPARED.finditer(question) for s in (m.group(1), m.group(2))]
+    spans += [m.group(1) for m in _ASKED_FOR.finditer(question)]
     if not spans:
         return ""
     for p in topic.unknown:
-        if p.kind in ("word", "english") and len(p.text) >= 2 and any(p.text in s for s in spans):
+        # the unknown word must be (nearly) all of the thing asked for: "哪几个字组成的" does not ask about "字组"
+        if (
+            p.kind in ("word", "english")
+            and len(p.text) >= 2
+            and any(p.text in s and len(s) - len(p.text) <= 1 for s in spans)
+        ):
             return p.text
     return ""
 
@@ -506,7 +514,10 @@ def _rule_missing(name: str, label: str, matched: str, topic: Topic) -> str:
         return f"{office.group(0)}的人选" if office else label
     if name == "price" and not matched.isascii():
         return matched
-    return topic.missing() or label
+    if name in ("realtime", "weather", "chitchat"):
+        return label  # "实时信息": what the question needs, not a fragment of it ("高铁票订一张明天…")
+    name_ = topic.missing()
+    return name_ if name_ and clean_name(name_) else label
 
 
 def _topic_words(topic: Topic) -> str:

@@ -436,3 +436,20 @@ def test_a_lone_character_is_never_named_with_a_plan_word_beside_it():
     from app.grounding import _whole_word
 
     assert _whole_word("华容拿", 2, [True, True, False]) == "拿"
+
+
+def test_the_plans_own_period_is_not_an_unknown_year(plan):
+    assert scope("华容2021-2025年要把经济总量翻一番吗?", plan).reason != "year_not_in_plan"
+    assert scope("2018年华容的工业产值是多少?", plan).reason == "year_not_in_plan"
+
+
+def test_a_refusal_never_names_a_run_of_a_sentence(plan):
+    from app.grounding import clean_name
+
+    assert clean_name("驾照") and clean_name("补办身份证") and clean_name("Tesla")
+    assert not clean_name("子在外面读完大学") and not clean_name("去了")
+    assert scope("帮我查一下明天去武汉的高铁几点开?", plan).missing == "实时信息"
+
+
+def test_a_list_asked_of_a_word_the_plan_lacks_only_when_it_is_that_word(plan):
+    assert scope("大健康产业链是哪几个字组成的?", plan).in_scope
