@@ -412,13 +412,18 @@ def claimed_but_absent(question: str, topic: Topic) -> str:
 _COMPARED = re.compile(
     r"([^,，?？。]{2,12})(?:和|与|跟|同|\band\b)([^,，?？。]{2,12}?)(?:有)?(?:什么|啥|哪些)?(?:区别|不同|差别)"
 )
+_VERB_END = re.compile(
+    r"(?:组成|构成|组合|包括|包含|入驻|举办|开展|实施|建设|发展)$"
+)  # "哪几个字组成": a verb, not the thing
 _ASKED_FOR = re.compile(r"(?:哪些|哪个|哪几个|哪几家|哪几种|什么样的)([\u4e00-\u9fff]{2,8})(?=[?？。!！,，]|$)")
 
 
 def asked_thing_absent(question: str, topic: Topic) -> str:
     """An unknown word (two or more characters) in what the question compares or asks a list of, or ""."""
     spans = [s.strip() for m in _COMPARED.finditer(question) for s in (m.group(1), m.group(2))]
-    spans += [m.group(1) for m in _ASKED_FOR.finditer(question)]
+    spans += [
+        m.group(1) for m in _ASKED_FOR.finditer(question) if len(m.group(1)) <= 4 and not _VERB_END.search(m.group(1))
+    ]
     if not spans:
         return ""
     for p in topic.unknown:

@@ -38,9 +38,9 @@ def test_hits_are_unique_units_and_contract_shape(fake_retriever):
 
 
 def test_followup_uses_history(fake_retriever):
-    assert is_followup("那段店镇呢?") and not is_followup("三江港要建设哪些物流项目?")
+    assert is_followup("那么段店镇呢?") and not is_followup("三江港要建设哪些物流项目?")
     history = [Turn("user", "庙岭镇的定位是什么?"), Turn("assistant", "……")]
-    refs = [h.ref for h in fake_retriever.search("那段店镇呢?", k=3, history=history)]
+    refs = [h.ref for h in fake_retriever.search("那么段店镇呢?", k=3, history=history)]
     assert Ref("article", 4) in refs
 
 

@@ -144,7 +144,7 @@ def test_a_when_question_sees_the_goals_and_the_vision(composer):
 
 
 def test_two_questions_typed_with_a_space_are_two_parts(composer):
-    c = compose(composer, "结构生财改革按照什么方针 又准备用哪些工具争取资金")
+    c = compose(composer, "结构生财改革依照什么方针 又打算用哪些工具争取资金")
     assert c is not None
     assert "多予、少取、放活" in c.text and "专项债、产业基金、政策性贷款" in c.text
 
@@ -154,7 +154,7 @@ def test_a_follow_up_naming_its_own_time_frame_leaves_the_previous_one():
     from app.retrieve import Turn
 
     h = (Turn("user", "十三五时期经济总量怎么样?"), Turn("assistant", "……"))
-    assert query_frame(Query("到2035年呢?", h, "十三五时期经济总量怎么样?")) == "vision"
+    assert query_frame(Query("那到2035年呢?", h, "十三五时期经济总量怎么样?")) == "vision"
     assert query_frame(Query("那农业呢?", h, "十三五时期经济总量怎么样?")) == "past"
 
 
@@ -165,7 +165,7 @@ def test_an_item_pointed_at_is_answered_by_its_own_sentence_not_the_list(compose
     towns = (
         "指华容宜居宜业主城区、庙岭数智文旅融合特色镇、临江多式联运特色镇、段店农文旅融合特色镇和蒲团现代农业特色镇。"
     )
-    q = make_query("那第三个具体要怎么发展", [Turn("user", "五朵金花是哪几个"), Turn("assistant", towns)])
+    q = make_query("那第三个具体怎么发展", [Turn("user", "五朵金花是哪几个"), Turn("assistant", towns)])
     c = composer.compose(q, composer.retriever.search(q.text, k=5, history=q.history))
     assert c is not None
     first = quotes(c.text)[0][0]

@@ -79,7 +79,7 @@ def test_lookup_gives_the_original_text(make, plan):
 def test_followup_answers_about_the_new_subject(make):
     p, _ = make()
     hist = [Turn("user", "庙岭镇的定位是什么?"), Turn("assistant", "……")]
-    a = p.answer("那段店镇呢?", hist)
+    a = p.answer("那么段店镇呢?", hist)
     assert "段店" in a.answer and not a.refused
 
 

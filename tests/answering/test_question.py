@@ -40,7 +40,7 @@ def test_history_keeps_the_last_turns_each_cut():
 
 def test_followup_reads_the_previous_question():
     hist = (Turn("user", "庙岭镇的定位是什么?"), Turn("assistant", "……"))
-    assert make_query("那段店镇呢?", hist).previous == "庙岭镇的定位是什么?"
+    assert make_query("那么段店镇呢?", hist).previous == "庙岭镇的定位是什么?"
     assert make_query("三江港要建设哪些物流项目?", hist).previous == ""
     assert make_query("What about healthcare?", hist).english
 
