@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -289,40 +289,8 @@ class Grounder:
         return Topic(tuple(_dedupe(pieces)), tuple(self.lexicon_words(q)), english)
 
     def segment(self, run: str) -> list[tuple[str, str]]:
-        """Cut a run of Chinese into the cheapest pieces: (text, "frame" | "known" | "place" | "unknown").
-
-        Question words cost least, plan (or lexicon) strings of two or more characters next, a string that
-        swallows a particle more, and a character no piece covers most, so the plan's own words win.
-        """
-        n = len(run)
-        inf = float("inf")
-        cost = [0.0] + [inf] * n
-        back: list[tuple[int, str]] = [(0, "")] * (n + 1)
-        for i in range(n):
-            if cost[i] == inf:
-                continue
-            for j in range(min(n, i + _MAX_PIECE), i, -1):
-                s = run[i:j]
-                if s in FRAME_WORDS:
-                    kind, c = "frame", 0.9
-                elif s in self._zh_places:
-                    kind, c = "place", 1.0
-                elif j - i >= 2 and self._known(s):
-                    # a plan string that swallows a particle ("的华容", "鄂州机场的") loses to the split
-                    kind, c = "known", 1.0 + (2.0 if s[0] in _EDGE or s[-1] in _EDGE else 0.0)
-                elif j - i == 1:
-                    kind, c = "unknown", 3.0
-                else:
-                    continue
-                if cost[i] + c < cost[j]:
-                    cost[j], back[j] = cost[i] + c, (i, kind)
-        out: list[tuple[str, str]] = []
-        j = n
-        while j > 0:
-            i, kind = back[j]
-            out.append((run[i:j], kind))
-            j = i
-        return out[::-1]
+        """Cut a run of Chinese into the cheapest pieces (see :func:`segment`)."""
+        return segment(run, self._known, self._zh_places)
 
     def _chinese(self, run: str) -> list[Piece]:
         segs = self.segment(run)
@@ -493,6 +461,43 @@ class Grounder:
             elif name in unknown_text:  # inside a run of unknown characters ("去海南")
                 out.append(Piece(zh, False, "place"))
         return out
+
+
+def segment(run: str, known: Callable[[str], bool], places: Collection[str]) -> list[tuple[str, str]]:
+    """Cut a run of Chinese into the cheapest pieces: (text, "frame" | "known" | "place" | "unknown").
+
+    Question words cost least, plan (or lexicon) strings of two or more characters (``known``) next, a string
+    that swallows a particle more, and a character no piece covers most, so the plan's own words win.
+    """
+    n = len(run)
+    inf = float("inf")
+    cost = [0.0] + [inf] * n
+    back: list[tuple[int, str]] = [(0, "")] * (n + 1)
+    for i in range(n):
+        if cost[i] == inf:
+            continue
+        for j in range(min(n, i + _MAX_PIECE), i, -1):
+            s = run[i:j]
+            if s in FRAME_WORDS:
+                kind, c = "frame", 0.9
+            elif s in places:
+                kind, c = "place", 1.0
+            elif j - i >= 2 and known(s):
+                # a plan string that swallows a particle ("的华容", "鄂州机场的") loses to the split
+                kind, c = "known", 1.0 + (2.0 if s[0] in _EDGE or s[-1] in _EDGE else 0.0)
+            elif j - i == 1:
+                kind, c = "unknown", 3.0
+            else:
+                continue
+            if cost[i] + c < cost[j]:
+                cost[j], back[j] = cost[i] + c, (i, kind)
+    out: list[tuple[str, str]] = []
+    j = n
+    while j > 0:
+        i, kind = back[j]
+        out.append((run[i:j], kind))
+        j = i
+    return out[::-1]
 
 
 _GENERIC_PARTS = GENERIC_WORDS | FRAME_WORDS | set("区市省县")

@@ -99,21 +99,13 @@ class Settings(BaseSettings):
     )
     max_spans: int = Field(2, ge=1, le=8, description="Most quoted spans for a one-part question.")
     more_title_min_share: float = Field(
-        0.3,
-        ge=0.0,
-        le=1.0,
-        description="A 哪些 answer quoting part of an article whose title holds this share of the question's words "
-        "ends with a pointer to the rest of that article (a partial list never looks complete).",
+        0.3, ge=0.0, le=1.0, description="List answers from an article whose title holds this share point to it."
     )
     heading_body_max: int = Field(
         3, ge=1, le=10, description='Most sentences quoted after a dash heading ("——数智华容释放新动能。" …).'
     )
     heading_list_min_share: float = Field(
-        0.5,
-        ge=0.0,
-        le=1.0,
-        description="A 哪些 question is answered with an article's dash headings when the article's title and "
-        "introduction hold at least this IDF-weighted share of its words.",
+        0.5, ge=0.0, le=1.0, description="List questions get dash headings when the title holds this share."
     )
     max_spans_multi: int = Field(4, ge=1, le=12, description="Most quoted spans for a question with several parts.")
     second_span_ratio: float = Field(
@@ -138,51 +130,26 @@ class Settings(BaseSettings):
         0.1, ge=0.0, le=1.0, description="Bonus for an article's first sentences (divided by 1+position)."
     )
     span_count_bonus: float = Field(
-        0.5,
-        ge=0.0,
-        le=2.0,
-        description='Bonus, for "哪三个示范区"-style questions, for a sentence naming the asked noun at least as '
-        "many times as the count asked.",
+        0.5, ge=0.0, le=2.0, description="Bonus for naming the counted noun that many times (哪三个示范区)."
     )
     span_list_bonus: float = Field(0.05, ge=0.0, le=1.0, description="Bonus for 、-lists when asked 哪些/which.")
     span_goal_bonus: float = Field(
-        0.4,
-        ge=0.0,
-        le=2.0,
-        description='Bonus, for a question about a goal or a degree ("到十四五末要建到什么程度"), for sentences '
-        "of the goals article of the asked time frame.",
+        0.4, ge=0.0, le=2.0, description="Bonus for goals-article sentences on the thing asked (…末…程度)."
     )
     span_frame_override: float = Field(
-        0.3,
-        ge=0.0,
-        le=1.0,
-        description="A sentence from another time frame is not penalised when no sentence of the asked frame holds "
-        "this share of the question's words (time-frame words aside) and it holds this much more "
-        '("到2035年建成无废城镇吗" is answered with the labelled 十四五 goal rather than unrelated 2035 text).',
+        0.3, ge=0.0, le=1.0, description="No frame penalty when no asked-frame sentence holds this share."
     )
     span_frame_override_min: float = Field(
-        0.5, ge=0.0, le=1.0, description="…and only when that sentence holds at least this share of them."
+        0.5, ge=0.0, le=1.0, description="…and that sentence holds at least this share (and that much more)."
     )
     followup_repeat_penalty: float = Field(
-        1.5,
-        ge=0.0,
-        le=5.0,
-        description="Penalty, for a follow-up that points at an item of the previous answer's list "
-        '("那第三个呢"), for a sentence that answer already quoted: it asks about the item, not for the list again.',
+        1.5, ge=0.0, le=5.0, description='Penalty, for "那第三个呢", for the list sentence the previous answer quoted.'
     )
     place_subject_bonus: float = Field(
-        0.3,
-        ge=0.0,
-        le=2.0,
-        description="Bonus, for a question about one town, for a sentence with a clause that begins with the town's "
-        'name ("蒲团加快建设…": the town is its subject).',
+        0.3, ge=0.0, le=2.0, description="Bonus for a clause that begins with the town asked (蒲团加快…)."
     )
     place_list_penalty: float = Field(
-        0.3,
-        ge=0.0,
-        le=2.0,
-        description="Penalty, for a question about one town, for a sentence whose every clause naming it also "
-        "names another town of the district (a list of towns says little about the one asked).",
+        0.3, ge=0.0, le=2.0, description="Penalty for naming the town only beside other towns."
     )
     span_max_chars: int = Field(110, ge=20, le=2000, description="Longer sentences are cut to their matching clauses.")
     span_trim_min_chars: int = Field(

@@ -16,14 +16,13 @@ shown is written by one.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence, Span
-from app.grounding import load_district_places
+from app.answering.structure import CUT, PLAN_DEFAULT, PlanStructure, names_place, quoted_in, shared_with_others
 from app.prompts import render
 from app.refs import Ref
 from app.retrieve import Hit, Retriever
@@ -50,8 +49,7 @@ _DEFINE = re.compile(
     r"是什么意思|啥意思|什么意思|是指|指的是|指什么|含义|定义|是什么|是啥|\bmean\b|\bmeans\b|\bmeaning\b|\bwhat is\b|"
     r"\bwhat's\b|\bdefin"
 )
-_NUMERALS = "〇一二三四五六七八九十"
-_COUNT = re.compile(r"(?:哪|几)?([一二三四五六七八九十])(?:个|条|项|大|方面)|哪([一二三四五六七八九十])")
+_COUNT_WORD = re.compile(r"[一二三四五六七八九十两几][个项条种座所家]|哪[一二三四五六七八九十两几]")
 # A question about *when* something is reached ("什么时候基本建成", "是2035年才要建成的吗"): the 十四五 goals and
 # the 2035 vision may both answer it, each quote with its label.
 _WHICH_FRAME = re.compile(
@@ -65,8 +63,6 @@ _FRAME_TOKENS = frozenset(
     )
 )
 ELLIPSIS = "……"
-_PLAN_DEFAULT = Ref("part", 0)  # frames.tsv's "*" row: the label of the 十四五 measures (every other article)
-_CUT = "，,：:；;、 "
 
 
 @dataclass(frozen=True)
@@ -138,6 +134,21 @@ def parts(question: str, weights: Weights, min_share: float) -> list[str]:
     return out if len(out) >= 2 else []
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What one question asks, as the scoring of its candidate sentences needs it."""
+
+    frame: str  # past | plan | vision
+    which: bool  # "是十四五建成还是2035年建成": any time frame may answer
+    goal: bool  # "到十四五末要建到什么程度": the goals article answers
+    listy: bool  # 哪些 / which
+    counted: tuple[int, str] | None  # "哪三个示范区" → (3, "示范区")
+    place: tuple[str, ...]  # the town asked about, in every form
+    others: tuple[str, ...]  # the other towns
+    said_before: str  # the previous answer, when an ordinal pointed into its list
+    listed: tuple[str, ...]  # that list
+
+
 class Composer:
     """Chooses spans and writes the answer; one per process, stateless per question."""
 
@@ -145,20 +156,15 @@ class Composer:
         self.retriever = retriever
         self.spans = spans
         self.settings = settings
-        self.frames = _load_frames()
-        self.filler = _load_filler()
-        self.places = load_district_places()
+        self.structure = PlanStructure(spans, retriever)
+        self.frames = self.structure.frames
 
     # -- choosing ----------------------------------------------------------------------
     def place(self, query: Query) -> tuple[str, ...]:
-        """Aliases of the place the question is about (its own words first, then a follow-up's topic)."""
-        for text in (query.text, query.previous):
-            q = normalize(text).replace("huarong town", "huarong-town")
-            for _, aliases in self.places:
-                english = any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", q) for a in aliases if a.isascii())
-                if english or names_place(q, aliases):
-                    return aliases
-        return ()
+        return self.structure.place(query)
+
+    def counted(self, question: str) -> tuple[int, str] | None:
+        return self.structure.counted(question)
 
     def units(self, hits: Sequence[Hit]) -> list[Hit]:
         """The units answers may quote: the leading ones, minus those far weaker than the best."""
@@ -168,136 +174,158 @@ class Composer:
         floor = self.settings.compose_unit_floor * units[0].score
         return [h for i, h in enumerate(units) if i == 0 or h.score >= floor]
 
-    def scored(
-        self, query: Query, hits: Sequence[Hit], weights: Weights, place: tuple[str, ...] = ()
-    ) -> list[tuple[float, Sentence]]:
-        """(score, sentence) for every quotable sentence of the leading units, best first.
+    def asked(self, query: Query, place: tuple[str, ...]) -> _Asked:
+        q = normalize(query.text)
+        said = next((x.content for x in reversed(query.history) if x.role == "assistant"), "")
+        return _Asked(
+            frame=query_frame(query),
+            which=bool(_WHICH_FRAME.search(q)),
+            goal=bool(_GOAL.search(q)),
+            listy=bool(_LISTY.search(q)),
+            counted=self.structure.counted(query.text),
+            place=place,
+            others=tuple(self.structure.other_towns(place)) if place else (),
+            said_before=normalize(said) if query.asked else "",  # only when "第三个" was resolved to an item
+            listed=query.listed,
+        )
 
-        score = share of the question's words in the sentence + its dense similarity (rescaled over the
-        candidates) + the unit's retrieval score relative to the best + the share of the question's words in
-        the unit's title, adjusted for the time frame asked about and, for 哪些 questions, for lists.
-        """
-        s = self.settings
+    def candidates(self, hits: Sequence[Hit], a: _Asked) -> tuple[list[Hit], list[tuple[Hit, Sentence]]]:
+        """The units to quote from and their quotable sentences: the leading retrieved units, the articles of the
+        time frame asked about, those naming the counted noun that many times, or every article naming the town
+        (then only sentences naming it)."""
         units = self.units(hits)
-        frame = query_frame(query)
-        asked = normalize(query.text)
-        which = bool(_WHICH_FRAME.search(asked))  # "是十四五建成还是2035年建成": any frame may answer
-        goal = bool(_GOAL.search(asked))  # "到十四五末要建到什么程度": the goals article answers
-        if frame != "plan" or which or goal:  # achievements, goals, the 2035 vision: always see that article
-            framed = [
-                ref
-                for ref, (f, _) in self.frames.items()
-                if ref != _PLAN_DEFAULT and (f == frame or (which and f in ("plan", "vision")))
-            ]
-            units += [h for h in self._whole_units(framed) if h.ref not in {u.ref for u in units}]
-        counted = self.counted(query.text)
-        if counted and not place:  # "哪三个示范区": every article with a sentence naming three of them is a candidate
-            n, noun = counted
-            naming = [
-                a.ref
-                for a in self.spans.plan.articles
-                if any(x.text.count(noun) >= n for x in self.spans.sentences(a.ref))
-            ]
-            units += [h for h in self._whole_units(naming) if h.ref not in {u.ref for u in units}]
-        if place:  # only sentences that name the place, from every article that names it (retrieved ones first)
+        st = self.structure
+        if a.frame != "plan" or a.which or a.goal:  # achievements, goals, the 2035 vision: always see that article
+            units += [h for h in st.framed_units(a.frame, a.which) if h.ref not in {u.ref for u in units}]
+        if a.counted and not a.place:  # "哪三个示范区": every article with a sentence naming three of them
+            units += [h for h in st.counted_units(a.counted) if h.ref not in {u.ref for u in units}]
+        if a.place:  # only sentences that name the place, from every article that names it (retrieved ones first)
             seen = {h.ref for h in hits}
-            units = [h for h in hits if names_place(self.spans.plan.unit_text(h.ref), place)]
-            units += [h for h in self._units_naming(place) if h.ref not in seen]
+            units = [h for h in hits if names_place(self.spans.plan.unit_text(h.ref), a.place)]
+            units += [h for h in st.units_naming(a.place) if h.ref not in seen]
         pool = [
             (h, sent)
             for h in units
             for sent in self.spans.sentences(h.ref)
             if not sent.is_title
-            and (len(sent.text) >= s.span_min_chars or sent.text.startswith("——"))  # a heading brings its body
-            and sent.text not in self.filler
-            and (not place or names_place(sent.text, place))
+            and (len(sent.text) >= self.settings.span_min_chars or sent.text.startswith("——"))  # a heading's body
+            and sent.text not in st.filler
+            and (not a.place or names_place(sent.text, a.place))
         ]
+        return units, pool
+
+    def scored(
+        self, query: Query, hits: Sequence[Hit], weights: Weights, place: tuple[str, ...] = ()
+    ) -> list[tuple[float, Sentence]]:
+        """(score, sentence) for every quotable sentence of the candidate units, best first.
+
+        score = share of the question's words in the sentence + its dense similarity (rescaled over the
+        candidates) + the unit's retrieval score relative to the best + the share of the question's words in
+        the unit's title + an early bonus, then ``adjust``.
+        """
+        s = self.settings
+        a = self.asked(query, place)
+        units, pool = self.candidates(hits, a)
         if not pool:
             return []
         similarity = self.retriever.sentence_similarity(query.topic)
         raw = [similarity.get((sent.ref, sent.text)) for _, sent in pool]
         known = [v for v in raw if v is not None]
         lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
-        listy = bool(_LISTY.search(normalize(query.text)))
         top = max(h.score for h in units) or 1.0
         titles = {h.ref: weights.share(set(content_tokens(h.title))) for h in units}
-        # words that only name the time frame ("2035", "远景", "十三五") say nothing about which sentence answers
-        # every quotable sentence names the place asked about: its name says nothing about which one answers
-        said = _FRAME_TOKENS | {t for a in place for t in content_tokens(a)}
-        in_frame = [weights.share(x.words, skip=said) for _, x in pool if self._frame(x.ref) == frame]
-        best_in_frame = max(in_frame, default=0.0)
-        others = [a for _, aliases in self.places if not set(aliases) & set(place) for a in aliases[-1:]]
-        said_before = next((x.content for x in reversed(query.history) if x.role == "assistant"), "")
-        said_before = normalize(said_before) if query.asked else ""  # only when "第三个" was resolved to an item
+        # words that only name the time frame ("2035", "远景", "十三五") or the town every candidate names say
+        # nothing about which sentence answers
+        said = _FRAME_TOKENS | {t for p in place for t in content_tokens(p)}
+        best_in_frame = max(
+            (weights.share(x.words, skip=said) for _, x in pool if self.structure.frame(x.ref) == a.frame), default=0.0
+        )
         out = []
         for (h, sent), cos in zip(pool, raw, strict=True):
             dense = (cos - lo) / ((hi - lo) or 1.0) if cos is not None else 0.5  # glossary: no sentence view
-            share = weights.share(sent.words)
-            score = share + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
+            score = weights.share(sent.words) + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
             score += s.span_title_weight * titles[h.ref] + s.span_early_bonus / (1 + sent.index)
-            unit_frame = self._frame(sent.ref)
-            if not which and unit_frame != frame and (unit_frame != "plan" or frame != "plan"):
-                # kept only when nothing of the asked frame matches and it does (it carries its label when quoted)
-                own = weights.share(sent.words, skip=said)
-                if (
-                    best_in_frame >= s.span_frame_override
-                    or own < best_in_frame + s.span_frame_override
-                    or own < s.span_frame_override_min
-                ):
-                    score -= s.span_frame_penalty
-            if listy and sent.text.count("、") >= 2:
-                score += s.span_list_bonus
-            if counted and sent.text.count(counted[1]) >= counted[0]:
-                score += s.span_count_bonus  # "哪三个示范区": a sentence naming three of them
-            if (
-                goal
-                and unit_frame == frame
-                and "目标" in self.frames.get(sent.ref, ("", ""))[1]
-                and weights.share(sent.words, skip=said) >= s.span_frame_override  # it is about the thing asked
-            ):
-                score += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it
-            if place and self._shared_with_others(sent, place, others):
-                score -= s.place_list_penalty
-            if place and any(c.text.startswith(a) for c in sent.clauses for a in place if not a.isascii()):
-                score += s.place_subject_bonus  # "蒲团加快建设…": the town is what the sentence is about
-            if (said_before and _quoted_in(sent, said_before)) or sum(x in sent.text for x in query.listed) >= 2:
-                score -= s.followup_repeat_penalty  # "那第三个呢" asks about the item, not for the list again
+            score += self.adjust(sent, weights.share(sent.words, skip=said), best_in_frame, a)
             out.append((score, sent))
         out.sort(key=lambda t: -t[0])
         return out
 
-    @staticmethod
-    def _shared_with_others(sent: Sentence, place: tuple[str, ...], others: list[str]) -> bool:
-        """Does every clause naming the place also name another town ("华容镇、段店镇和蒲团乡分别荣获…")?"""
-        naming = [c.text for c in sent.clauses if names_place(c.text, place)]
-        return bool(naming) and all(any(o in c for o in others) for c in naming)
-
-    def _frame(self, ref: Ref) -> str:
-        return self.frames.get(ref, ("plan", ""))[0]
-
-    def _whole_units(self, refs: Sequence[Ref]) -> list[Hit]:
-        """Articles as hits of a middling score (for units the code adds beside retrieval)."""
-        plan = self.spans.plan
-        arts = [a for a in (plan.article(r.number) for r in refs if r.kind == "article") if a is not None]
-        return [Hit(a.ref, a.part, a.title, a.text, 0.5, 0, len(a.text)) for a in arts]
-
-    def _units_naming(self, place: tuple[str, ...]) -> list[Hit]:
-        """Every article naming the place."""
-        return self._whole_units([a.ref for a in self.spans.plan.articles if names_place(a.text, place)])
+    def adjust(self, sent: Sentence, own: float, best_in_frame: float, a: _Asked) -> float:
+        """Bonuses and penalties for what the question asks: its time frame, a list, a count, a goal, a town, a
+        follow-up pointing into the previous answer.  ``own`` is the sentence's share of the question's words
+        without time-frame words and the town's name."""
+        s = self.settings
+        delta = 0.0
+        unit_frame = self.structure.frame(sent.ref)
+        if not a.which and unit_frame != a.frame and (unit_frame != "plan" or a.frame != "plan"):
+            # kept only when nothing of the asked frame matches and it does (it carries its label when quoted)
+            if (
+                best_in_frame >= s.span_frame_override
+                or own < best_in_frame + s.span_frame_override
+                or own < s.span_frame_override_min
+            ):
+                delta -= s.span_frame_penalty
+        if a.listy and sent.text.count("、") >= 2:
+            delta += s.span_list_bonus
+        if a.counted and sent.text.count(a.counted[1]) >= a.counted[0]:
+            delta += s.span_count_bonus  # "哪三个示范区": a sentence naming three of them
+        label = self.frames.get(sent.ref, ("", ""))[1]
+        if a.goal and unit_frame == a.frame and "目标" in label and own >= s.span_frame_override:
+            delta += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it, about the thing asked
+        if a.place and shared_with_others(sent, a.place, list(a.others)):
+            delta -= s.place_list_penalty
+        if a.place and any(c.text.startswith(p) for c in sent.clauses for p in a.place if not p.isascii()):
+            delta += s.place_subject_bonus  # "蒲团加快建设…": the town is what the sentence is about
+        if (a.said_before and quoted_in(sent, a.said_before)) or sum(x in sent.text for x in a.listed) >= 2:
+            delta -= s.followup_repeat_penalty  # "那第三个呢" asks about the item, not for the list again
+        return delta
 
     def choose(self, query: Query, hits: Sequence[Hit]) -> tuple[list[Span], list[Hit], list[Ref]]:
         """The spans to quote, the units searched for the question's parts (beside ``hits``), and the units
-        holding more sentences that answer but were left out for length."""
+        holding more sentences that answer but were left out (the answer points to them)."""
         weights = Weights(self.retriever, query)
         place = self.place(query)
-        headed = self.heading_list(query, hits, weights) if not place else []
-        if headed:
-            return [self.spans.span(x.ref, x.start, x.end) for x in headed], [], []
+        q = normalize(query.text)
+        if not place and not query.previous and _LISTY.search(q):  # a follow-up's list is the previous answer's
+            frame = query_frame(query)
+            headed = self.structure.heading_list(
+                query.text, hits, weights.share, frame, self.settings.heading_list_min_share
+            )
+            if headed:
+                return [self.spans.span(x.ref, x.start, x.end) for x in headed], [], []
         ranked = self.scored(query, hits, weights, place)
         if not ranked:
             return [], [], []
-        extra: list[Hit] = []
+        chosen, extra, more = self.pick(query, ranked, weights, place)
+        chosen, cut = self.structure.complete(chosen, self.settings.heading_body_max)
+        if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(q):
+            used = self.structure.usage(chosen[0].ref, weights.share)  # "will the district do X": where it says so
+            if used is not None:
+                chosen.append(used)
+        known = {h.ref for h in [*hits, *extra]}
+        for sent in chosen:  # units found outside retrieval (a place named anywhere in the plan) are shown too
+            if sent.ref not in known:
+                known.add(sent.ref)
+                extra += self.structure.whole_units([sent.ref])
+        order = {h.ref: i for i, h in enumerate([*hits, *extra])}
+        if place or self.counted(query.text):  # sentences found beyond retrieval: the one that answers best leads
+            chosen = [chosen[0], *sorted(chosen[1:], key=lambda x: (order.get(x.ref, 99), x.start))]
+        else:
+            chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
+        if _LISTY.search(q):  # a partial list never looks complete
+            more = pointers(self.spans, hits, weights, chosen, more, self.settings.more_title_min_share)
+        else:
+            more = []
+        more += [r for r in cut if r not in more]
+        return [self.trim(sent, weights) for sent in chosen], extra, list(dict.fromkeys(more))
+
+    def pick(
+        self, query: Query, ranked: list[tuple[float, Sentence]], weights: Weights, place: tuple[str, ...]
+    ) -> tuple[list[Sentence], list[Hit], list[Ref]]:
+        """The best sentence, the best of each part of a several-part question, then the ones that cover what
+        those left out; and the units of qualifying sentences left out for the length limit."""
         s = self.settings
+        extra: list[Hit] = []
         chosen: list[Sentence] = [ranked[0][1]]
         covered = weights.matched(ranked[0][1].words)
         split = parts(query.text, weights, s.part_min_share)
@@ -312,8 +340,7 @@ class Composer:
         several = bool(split) or bool(parts(query.text, weights, s.part_min_share / 2))
         limit = s.max_spans_multi if several or place else s.max_spans
         best = ranked[0][0]
-        more: list[Ref] = []  # units holding sentences that would have been quoted but for the limit
-        cut: list[Ref] = []  # units whose heading's sentences were cut short: always pointed to
+        more: list[Ref] = []
         for score, sent in ranked[1:]:
             if sent in chosen:
                 continue
@@ -326,143 +353,21 @@ class Composer:
                     continue
                 chosen.append(sent)
                 covered |= weights.matched(sent.words)
-        for sent in list(chosen):
-            unit = self.spans.sentences(sent.ref)
-            if sent.text.startswith(
-                "——"
-            ):  # a dash heading ("——数智华容释放新动能。") is said by the sentences after it
-                body = list(itertools.takewhile(lambda x: not x.text.startswith("——"), unit[sent.index + 1 :]))
-                at = chosen.index(sent) + 1
-                for x in [x for x in body[: s.heading_body_max] if x not in chosen][::-1]:
-                    chosen.insert(at, x)
-                if len(body) > s.heading_body_max and sent.ref not in cut:
-                    cut.append(sent.ref)
-            elif sent.ref.kind == "glossary" and len(unit) <= 4:  # a definition is quoted whole, never a third of it
-                at = chosen.index(sent)
-                chosen[at : at + 1] = [x for x in unit if x == sent or x not in chosen]
-        if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(normalize(query.text)):
-            used = self.usage(chosen[0].ref, weights)  # "will the district do X": where the plan says it will
-            if used is not None:
-                chosen.append(used)
-        known = {h.ref for h in [*hits, *extra]}
-        for sent in chosen:  # units found outside retrieval (a place named anywhere in the plan) are shown too
-            if sent.ref not in known:
-                known.add(sent.ref)
-                extra += self._whole_units([sent.ref])
-        order = {h.ref: i for i, h in enumerate([*hits, *extra])}
-        if place or self.counted(query.text):  # sentences found beyond retrieval (every article naming a town, or
-            # naming three 示范区): the one that answers best leads
-            chosen = [chosen[0], *sorted(chosen[1:], key=lambda x: (order.get(x.ref, 99), x.start))]
-        else:
-            chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
-        # only for a list asked for, and only about the articles quoted: "第1条还有更多…", so that a partial list
-        # never looks complete
-        quoted = {x.ref for x in chosen}
-        if _LISTY.search(normalize(query.text)):
-            for h in hits:  # the question asks for what a whole quoted article lists ("…取得了哪些成就" → 第1条)
-                if (
-                    h.ref in quoted
-                    and h.ref not in more
-                    and weights.share(set(content_tokens(h.title))) >= s.more_title_min_share
-                    and len([x for x in self.spans.sentences(h.ref) if not x.is_title]) > len(chosen)
-                ):
-                    more.append(h.ref)
-            more = [r for r in more if r in quoted]
-        else:
-            more = []
-        more += [r for r in cut if r not in more]
-        return [self.trim(sent, weights) for sent in chosen], extra, more
-
-    def counted(self, question: str) -> tuple[int, str] | None:
-        """(N, noun) for "哪三个示范区" or "which three demonstration zones" (the noun in the plan's words, by the
-        reviewed lexicon: the one some sentence of the plan names at least N times)."""
-        found = _counted(question)
-        m = None if found else _COUNTED_EN.search(normalize(question))
-        if m is None:
-            return found
-        n = _EN_NUMBERS.index(m.group(1)) + 2
-        nouns = [w for w in self.retriever.expansion_words(m.group(2)) if len(w) >= 2]
-        best = max(((max((x.text.count(w) for x in self.spans.all), default=0), w) for w in nouns), default=(0, ""))
-        return (n, best[1]) if best[0] >= n else None
-
-    def usage(self, term_ref: Ref, weights: Weights) -> Sentence | None:
-        """The article sentence that uses a glossary term and holds most of the question's words."""
-        entry = self.spans.plan.term(term_ref.number)
-        if entry is None:
-            return None
-        term = re.sub(r"[“”\"]", "", entry.term)
-        using = [
-            x for x in self.spans.all
-            if x.ref.kind == "article" and not x.is_title and term in re.sub(r"[“”\"]", "", x.text)
-        ]  # fmt: skip
-        return max(using, key=lambda x: (weights.share(x.words), -x.ref.number), default=None)
-
-    def heading_list(self, query: Query, hits: Sequence[Hit], weights: Weights) -> list[Sentence]:
-        """For "哪些 / what are" questions about what an article lists under dash headings ("——坚持党的全面
-        领导。" …), the headings themselves, in order; [] otherwise.
-
-        The article must be among the leading hits and its *title* must hold at least
-        ``heading_list_min_share`` of the question's words ("基本原则有哪些" → 第3条 "…指导思想和基本原则"): a
-        term its introduction merely mentions ("五个新华容", "一城三区") is not what its headings list.  A count the
-        question names ("哪五个") must be the number of headings."""
-        q = normalize(query.text)
-        if query.previous or not _LISTY.search(q):
-            return []  # a follow-up's list ("具体有哪几条带") is the previous answer's, not an article's headings
-        frame = query_frame(query)
-        m = _COUNT.search(q)
-        count = _NUMERALS.index(m.group(1) or m.group(2)) if m else 0
-        for h in [h for h in hits if h.kind == "article"][:2]:
-            if self.frames.get(h.ref, ("plan", ""))[0] != frame:
-                continue  # "2035年远景目标有哪些" is not answered with the 十四五 goals
-            heads = [x for x in self.spans.sentences(h.ref) if x.text.startswith("——")]
-            if len(heads) < 3 or (count and count != len(heads)):
-                continue
-            own = weights.share(set(content_tokens(h.title)))
-            if own >= self.settings.heading_list_min_share and not any(weights.share(x.words) > own for x in heads):
-                return heads
-        return []
+        return chosen, extra, more
 
     def trim(self, sent: Sentence, weights: Weights) -> Span:
         """The sentence, or for a long one the smallest run of its clauses holding its matched words."""
         s = self.settings
         if len(sent.text) <= s.span_max_chars or len(sent.clauses) == 1:
             return self.spans.span(sent.ref, sent.start, sent.end)
-        hits = [weights.share(set(content_tokens(c.text))) for c in sent.clauses]
-        need = 0.9 * sum(hits)
-        best: tuple[int, int] | None = None
-        for i in range(len(sent.clauses)):
-            got = 0.0
-            for j in range(i, len(sent.clauses)):
-                got += hits[j]
-                if got >= need and got > 0:
-                    length = sent.clauses[j].end - sent.clauses[i].start
-                    if best is None or length < sent.clauses[best[1]].end - sent.clauses[best[0]].start:
-                        best = (i, j)
-                    break
-        if best is None:  # nothing matched at clause level: the opening clauses
-            best = (0, 0)
-        i, j = best
-        if i == 1 and len(sent.clauses[0].text) <= s.span_head_chars:
-            i = 0  # the opening clause (subject, time frame) is next to the run: keep it
-        while sent.clauses[j].end - sent.clauses[i].start < s.span_trim_min_chars and (
-            i > 0 or j + 1 < len(sent.clauses)
-        ):
-            if j + 1 < len(sent.clauses):
-                j += 1
-            else:
-                i -= 1
+        i, j = clause_run(sent, [weights.share(set(content_tokens(c.text))) for c in sent.clauses], s)
         return self.spans.span(sent.ref, sent.clauses[i].start, sent.clauses[j].end)
 
     # -- writing -----------------------------------------------------------------------
     def quote(self, span: Span) -> str:
         """The span as shown: its own words, with …… where its sentence began earlier or goes on."""
         sent = next(x for x in self.spans.sentences(span.ref) if x.start <= span.start and span.end <= x.end)
-        head = ""
-        if span.start > sent.start:
-            first = sent.clauses[0].text.rstrip(_CUT)
-            head = (first if len(first) <= self.settings.span_head_chars else "") + ELLIPSIS
-        tail = ELLIPSIS if span.end < sent.end else ""
-        return head + span.text.rstrip(_CUT) + tail
+        return shown(sent, span, self.settings.span_head_chars)
 
     def write(
         self,
@@ -476,7 +381,7 @@ class Composer:
         time frame (achievements, 2035), quotes from the 十四五 measures are labelled as such too."""
         lines = []
         citations: list[Ref] = []
-        default = self.frames.get(_PLAN_DEFAULT, ("plan", ""))[1] if frame != "plan" else ""
+        default = self.frames.get(PLAN_DEFAULT, ("plan", ""))[1] if frame != "plan" else ""
         for span in spans:  # every line carries its label: a line read alone never loses its time frame
             label = self.frames.get(span.ref, ("plan", default))[1]
             lines.append(render("answer_line", frame=label, quote=self.quote(span), ref=str(span.ref)))
@@ -492,55 +397,55 @@ class Composer:
         return self.write(spans, extra, query.english, query_frame(query), more) if spans else None
 
 
-_EN_NUMBERS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_COUNTED_EN = re.compile(
-    r"\b(?:which|what are the|what're the|name the|list the|the)\s+(two|three|four|five|six|seven|eight|nine|ten)\s+"
-    r"([a-z][a-z\- ]{2,40}?)(?=\s+(?:is|are|does|do|did|will|would|that|in|of|for|huarong|the|it)\b|[?.,!]|$)"
-)
-_COUNT_WORD = re.compile(r"[一二三四五六七八九十两几][个项条种座所家]|哪[一二三四五六七八九十两几]")
-_COUNTED = re.compile(
-    r"(?:哪|这)([两二三四五六七八九十])(?:个|大|项|条|种|座|所|家)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，]|$|是|有|分别)"
-)
+def clause_run(sent: Sentence, matched: Sequence[float], s: Settings) -> tuple[int, int]:
+    """First and last clause of the shortest run holding 90 % of the matched words (the opening clause kept
+    when it is short and next to the run; at least ``span_trim_min_chars`` long)."""
+    need = 0.9 * sum(matched)
+    best: tuple[int, int] | None = None
+    for i in range(len(sent.clauses)):
+        got = 0.0
+        for j in range(i, len(sent.clauses)):
+            got += matched[j]
+            if got >= need and got > 0:
+                length = sent.clauses[j].end - sent.clauses[i].start
+                if best is None or length < sent.clauses[best[1]].end - sent.clauses[best[0]].start:
+                    best = (i, j)
+                break
+    i, j = best or (0, 0)  # nothing matched at clause level: the opening clauses
+    if i == 1 and len(sent.clauses[0].text) <= s.span_head_chars:
+        i = 0  # the opening clause (subject, time frame) is next to the run: keep it
+    while sent.clauses[j].end - sent.clauses[i].start < s.span_trim_min_chars and (i > 0 or j + 1 < len(sent.clauses)):
+        if j + 1 < len(sent.clauses):
+            j += 1
+        else:
+            i -= 1
+    return i, j
 
 
-def _counted(question: str) -> tuple[int, str] | None:
-    """(N, noun) for "哪三个示范区", "这两大片区分别…"; None otherwise."""
-    m = _COUNTED.search(normalize(question))
-    if not m:
-        return None
-    n = "〇一二三四五六七八九十".find(m.group(1)) if m.group(1) != "两" else 2
-    return (n, m.group(2)) if n >= 2 else None
+def shown(sent: Sentence, span: Span, head_chars: int) -> str:
+    """A span of ``sent`` as shown: its own words, with …… where the sentence began earlier or goes on (a short
+    opening clause is kept before the ……)."""
+    head = ""
+    if span.start > sent.start:
+        first = sent.clauses[0].text.rstrip(CUT)
+        head = (first if len(first) <= head_chars else "") + ELLIPSIS
+    tail = ELLIPSIS if span.end < sent.end else ""
+    return head + span.text.rstrip(CUT) + tail
 
 
-def names_place(text: str, aliases: Sequence[str]) -> bool:
-    """Does ``text`` name the town (not a road named after it: "临江大道" is not 临江乡)?"""
-    return any(re.search(rf"{re.escape(a)}(?!大道|路|街|大街)", text) for a in aliases if not a.isascii())
-
-
-def _quoted_in(sent: Sentence, text: str) -> bool:
-    """Did an earlier answer quote (part of) this sentence?  Any of its longer clauses found verbatim counts."""
-    return any(len(c.text) >= 8 and normalize(c.text.rstrip(_CUT)) in text for c in sent.clauses)
-
-
-def _load_filler() -> set[str]:
-    """Reviewed sentences that state no measure or fact (exhortations); never quoted as an answer."""
-    from app.settings import REPO_ROOT
-
-    lines = (REPO_ROOT / "corpus" / "filler.txt").read_text(encoding="utf-8").splitlines()
-    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-
-
-def _load_frames() -> dict[Ref, tuple[str, str]]:
-    """Reviewed (time frame, label) of articles that are not about the 十四五 measures (corpus/frames.tsv)."""
-    from app.refs import parse_ref
-    from app.settings import REPO_ROOT
-
-    out: dict[Ref, tuple[str, str]] = {}
-    for line in (REPO_ROOT / "corpus" / "frames.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        ref_text, frame, label = [*line.split("\t"), "", ""][:3]
-        ref = _PLAN_DEFAULT if ref_text.strip() == "*" else parse_ref(ref_text.strip())
-        if ref is not None:
-            out[ref] = (frame.strip(), label.strip())
-    return out
+def pointers(
+    spans: PlanSpans, hits: Sequence[Hit], weights: Weights, chosen: list[Sentence], more: list[Ref], min_share: float
+) -> list[Ref]:
+    """For a list asked for, the quoted articles with more to read: those with sentences left out for length
+    (``more``), or whose title holds ``min_share`` of the question's words ("…取得了哪些成就" → 第1条)."""
+    quoted = {x.ref for x in chosen}
+    out = list(more)
+    for h in hits:
+        if (
+            h.ref in quoted
+            and h.ref not in out
+            and weights.share(set(content_tokens(h.title))) >= min_share
+            and len([x for x in spans.sentences(h.ref) if not x.is_title]) > len(chosen)
+        ):
+            out.append(h.ref)
+    return [r for r in out if r in quoted]
