@@ -154,7 +154,7 @@ def test_a_follow_up_naming_its_own_time_frame_leaves_the_previous_one():
     from app.retrieve import Turn
 
     h = (Turn("user", "十三五时期经济总量怎么样?"), Turn("assistant", "……"))
-    assert query_frame(Query("那到2035年呢?", h, "十三五时期经济总量怎么样?")) == "vision"
+    assert query_frame(Query("那么2035年的时候呢?", h, "十三五时期经济总量怎么样?")) == "vision"
     assert query_frame(Query("那农业呢?", h, "十三五时期经济总量怎么样?")) == "past"
 
 
