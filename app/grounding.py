@@ -93,6 +93,8 @@ _EN_INSTITUTION = {
     "library": "图书馆", "stadium": "体育场", "college": "学院", "company": "公司", "group": "集团", "port": "港",
     "bridge": "大桥", "court": "法院", "zone": "区", "district": "区", "city": "市", "province": "省",
 }  # fmt: skip
+# Verbs a question puts before a facility it asks about ("纳入自贸区", "建成开发区"): not part of a name.
+_VERBS_BEFORE_A_PLACE = ("纳入", "加入", "进入", "建设", "建成", "打造", "依托", "对接", "申报", "争创", "创建", "升级")
 # A modifier that does not make a name: "一所大学", "新的医院".
 _NOT_A_NAME = re.compile(
     r"^(?:.|(?:[一二三四五六七八九十几两多每这那哪新旧大小好建修盖办开设]|[0-9]+)*[所家座个条间处]?)$"
@@ -360,6 +362,7 @@ class Grounder:
                 or _NOT_A_NAME.match(modifier)
                 or modifier[-1] in "大小好新老"
                 or _INSTITUTION.fullmatch(modifier)
+                or modifier.endswith(_VERBS_BEFORE_A_PLACE)
             ):
                 # "武汉大医院", "城里好学校": a kind of place described, not a name
                 continue

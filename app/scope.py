@@ -249,6 +249,7 @@ _OWN_PLACES = ("华容", "庙岭", "临江", "段店", "蒲团", "红莲湖", "�
 _OTHER_HUARONG = re.compile(
     r"华容县(?!域)|湖南.{0,6}华容|华容.{0,4}湖南|岳阳|洞庭湖|\bhuarong county\b|\bhunan\b|\byueyang\b|\bdongting\b"
 )
+_PLAN_PERIOD = re.compile(r"十三五|十四五|2035|二〇三五|\b1[34]th\b|\bfive-year\b")
 _PLAN_WORDS_ZH = r"(?:十四五|十五五|十三五|规划|2035|二〇三五|远景目标|五年计划)"
 _PLAN_WORDS_EN = r"(?:14th five-year plan|five-year plan|fyp|2035|long-range|development plan|master plan|plan)"
 _PERIOD = re.compile(r"(20\d\d)\s*(?:-|–|—|~|至|到)\s*(20\d\d)")
@@ -370,7 +371,7 @@ def scope_signals(
         return done(Scope(False, "other_region", "湖南省华容县"))
     for name, label, pattern in _RULES:
         m = pattern.search(q)
-        if m:
+        if m and not (name == "realtime" and _PLAN_PERIOD.search(q)):  # "十三五时就已经建成了吗" asks the plan
             return done(Scope(False, name, _rule_missing(name, label, m.group(0), topic)))
     if named_units:
         return done(Scope(True, "reference"))

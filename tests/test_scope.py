@@ -453,3 +453,12 @@ def test_a_refusal_never_names_a_run_of_a_sentence(plan):
 
 def test_a_list_asked_of_a_word_the_plan_lacks_only_when_it_is_that_word(plan):
     assert scope("大健康产业链由哪几个字组成?", plan).in_scope
+
+
+def test_asking_whether_the_plan_period_already_saw_it_built_is_about_the_plan(plan):
+    assert scope("华容园一期是不是十三五期间就已经建成了?", plan).reason != "realtime"
+    assert scope("恒大集团现在破产了没有?", plan).reason == "realtime"
+
+
+def test_a_verb_before_a_facility_is_not_part_of_its_name(grounder):
+    assert not grounder.topic("三江港以后能不能纳入自贸区?").names
