@@ -163,9 +163,6 @@ class Composer:
     def place(self, query: Query) -> tuple[str, ...]:
         return self.structure.place(query)
 
-    def counted(self, question: str) -> tuple[int, str] | None:
-        return self.structure.counted(question)
-
     def units(self, hits: Sequence[Hit]) -> list[Hit]:
         """The units answers may quote: the leading ones, minus those far weaker than the best."""
         units = [h for h in hits if h.kind != "part"][: self.settings.compose_units]
@@ -195,10 +192,13 @@ class Composer:
         (then only sentences naming it)."""
         units = self.units(hits)
         st = self.structure
+        added: list[Hit] = []
         if a.frame != "plan" or a.which or a.goal:  # achievements, goals, the 2035 vision: always see that article
-            units += [h for h in st.framed_units(a.frame, a.which) if h.ref not in {u.ref for u in units}]
+            added += st.framed_units(a.frame, a.which)
         if a.counted and not a.place:  # "哪三个示范区": every article with a sentence naming three of them
-            units += [h for h in st.counted_units(a.counted) if h.ref not in {u.ref for u in units}]
+            added += st.counted_units(a.counted)
+        have = {u.ref for u in units}
+        units += {h.ref: h for h in added if h.ref not in have}.values()  # each added article once
         if a.place:  # only sentences that name the place, from every article that names it (retrieved ones first)
             seen = {h.ref for h in hits}
             units = [h for h in hits if names_place(self.spans.plan.unit_text(h.ref), a.place)]
@@ -215,7 +215,12 @@ class Composer:
         return units, pool
 
     def scored(
-        self, query: Query, hits: Sequence[Hit], weights: Weights, place: tuple[str, ...] = ()
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        weights: Weights,
+        place: tuple[str, ...] = (),
+        asked: _Asked | None = None,
     ) -> list[tuple[float, Sentence]]:
         """(score, sentence) for every quotable sentence of the candidate units, best first.
 
@@ -224,7 +229,7 @@ class Composer:
         the unit's title + an early bonus, then ``adjust``.
         """
         s = self.settings
-        a = self.asked(query, place)
+        a = asked or self.asked(query, place)
         units, pool = self.candidates(hits, a)
         if not pool:
             return []
@@ -285,20 +290,19 @@ class Composer:
         holding more sentences that answer but were left out (the answer points to them)."""
         weights = Weights(self.retriever, query)
         place = self.place(query)
-        q = normalize(query.text)
-        if not place and not query.previous and _LISTY.search(q):  # a follow-up's list is the previous answer's
-            frame = query_frame(query)
+        a = self.asked(query, place)
+        if not place and not query.previous and a.listy:  # a follow-up's list is the previous answer's
             headed = self.structure.heading_list(
-                query.text, hits, weights.share, frame, self.settings.heading_list_min_share
+                query.text, hits, weights.share, a.frame, self.settings.heading_list_min_share
             )
             if headed:
                 return [self.spans.span(x.ref, x.start, x.end) for x in headed], [], []
-        ranked = self.scored(query, hits, weights, place)
+        ranked = self.scored(query, hits, weights, place, a)
         if not ranked:
             return [], [], []
         chosen, extra, more = self.pick(query, ranked, weights, place)
         chosen, cut = self.structure.complete(chosen, self.settings.heading_body_max)
-        if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(q):
+        if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(normalize(query.text)):
             used = self.structure.usage(chosen[0].ref, weights.share)  # "will the district do X": where it says so
             if used is not None:
                 chosen.append(used)
@@ -308,16 +312,15 @@ class Composer:
                 known.add(sent.ref)
                 extra += self.structure.whole_units([sent.ref])
         order = {h.ref: i for i, h in enumerate([*hits, *extra])}
-        if place or self.counted(query.text):  # sentences found beyond retrieval: the one that answers best leads
+        if place or a.counted:  # sentences found beyond retrieval: the one that answers best leads
             chosen = [chosen[0], *sorted(chosen[1:], key=lambda x: (order.get(x.ref, 99), x.start))]
         else:
             chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
-        if _LISTY.search(q):  # a partial list never looks complete
-            more = pointers(self.spans, hits, weights, chosen, more, self.settings.more_title_min_share)
-        else:
-            more = []
-        more += [r for r in cut if r not in more]
-        return [self.trim(sent, weights) for sent in chosen], extra, list(dict.fromkeys(more))
+        # a partial list never looks complete; a heading cut short is always pointed to
+        listed = (
+            pointers(self.spans, hits, weights, chosen, more, self.settings.more_title_min_share) if a.listy else []
+        )
+        return [self.trim(sent, weights) for sent in chosen], extra, list(dict.fromkeys([*listed, *cut]))
 
     def pick(
         self, query: Query, ranked: list[tuple[float, Sentence]], weights: Weights, place: tuple[str, ...]

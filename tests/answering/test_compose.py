@@ -207,6 +207,6 @@ def test_a_heading_brings_its_sentences_up_to_the_cap(composer, settings):
 
 
 def test_an_english_counted_list_uses_the_plans_noun(composer):
-    assert composer.counted("Which three demonstration zones will the district build?") == (3, "示范区")
-    assert composer.counted("华容要打造哪三个示范区?") == (3, "示范区")
-    assert composer.counted("What are its main tasks?") is None
+    assert composer.structure.counted("Which three demonstration zones will the district build?") == (3, "示范区")
+    assert composer.structure.counted("华容要打造哪三个示范区?") == (3, "示范区")
+    assert composer.structure.counted("What are its main tasks?") is None
