@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     more_title_min_share: float = Field(
         0.3, ge=0.0, le=1.0, description="List answers from an article whose title holds this share point to it."
     )
+    more_rest_min_ratio: float = Field(
+        0.7,
+        ge=0.0,
+        le=10.0,
+        description="List answers also point to a quoted article with a left-out sentence holding this share of"
+        " what the best quoted one holds of the question's words.",
+    )
     heading_body_max: int = Field(
         3, ge=1, le=10, description='Most sentences quoted after a dash heading ("——数智华容释放新动能。" …).'
     )

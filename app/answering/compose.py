@@ -318,7 +318,17 @@ class Composer:
             chosen.sort(key=lambda x: (order.get(x.ref, 99), x.start))
         # a partial list never looks complete; a heading cut short is always pointed to
         listed = (
-            pointers(self.spans, hits, weights, chosen, more, self.settings.more_title_min_share) if a.listy else []
+            pointers(
+                self.spans,
+                hits,
+                weights,
+                chosen,
+                more,
+                self.settings.more_title_min_share,
+                self.settings.more_rest_min_ratio,
+            )
+            if a.listy
+            else []
         )
         return [self.trim(sent, weights) for sent in chosen], extra, list(dict.fromkeys([*listed, *cut]))
 
@@ -437,18 +447,27 @@ def shown(sent: Sentence, span: Span, head_chars: int) -> str:
 
 
 def pointers(
-    spans: PlanSpans, hits: Sequence[Hit], weights: Weights, chosen: list[Sentence], more: list[Ref], min_share: float
+    spans: PlanSpans,
+    hits: Sequence[Hit],
+    weights: Weights,
+    chosen: list[Sentence],
+    more: list[Ref],
+    min_share: float,
+    rest_ratio: float,
 ) -> list[Ref]:
     """For a list asked for, the quoted articles with more to read: those with sentences left out for length
-    (``more``), or whose title holds ``min_share`` of the question's words ("…取得了哪些成就" → 第1条)."""
+    (``more``), whose title holds ``min_share`` of the question's words ("…取得了哪些成就" → 第1条), or with a
+    sentence left out that holds ``rest_ratio`` of the question's words the best quoted one holds (time-frame
+    words aside: "哪些荣誉称号" → the other 获评 sentences)."""
     quoted = {x.ref for x in chosen}
+    shown_text = {(x.ref, x.text) for x in chosen}
     out = list(more)
     for h in hits:
-        if (
-            h.ref in quoted
-            and h.ref not in out
-            and weights.share(set(content_tokens(h.title))) >= min_share
-            and len([x for x in spans.sentences(h.ref) if not x.is_title]) > len(chosen)
-        ):
+        if h.ref not in quoted or h.ref in out:
+            continue
+        rest = [x for x in spans.sentences(h.ref) if not x.is_title and (x.ref, x.text) not in shown_text]
+        titled = weights.share(set(content_tokens(h.title))) >= min_share
+        best = max(weights.share(x.words, skip=_FRAME_TOKENS) for x in chosen if x.ref == h.ref)
+        if rest and (titled or any(weights.share(x.words, skip=_FRAME_TOKENS) >= rest_ratio * best > 0 for x in rest)):
             out.append(h.ref)
     return [r for r in out if r in quoted]

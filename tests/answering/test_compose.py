@@ -210,3 +210,19 @@ def test_an_english_counted_list_uses_the_plans_noun(composer):
     assert composer.structure.counted("Which three demonstration zones will the district build?") == (3, "示范区")
     assert composer.structure.counted("华容要打造哪三个示范区?") == (3, "示范区")
     assert composer.structure.counted("What are its main tasks?") is None
+
+
+def test_a_list_answer_points_to_its_article_when_a_sentence_left_out_also_answers(composer):
+    """ "哪些称号": the plan names honours in several sentences of 第1条; quoting some of them must not look like all."""
+    c = compose(composer, "“十三五”那几年华容被评上过哪些称号?")
+    assert c is not None
+    shown = [q for q, _ in quotes(c.text)]
+    honours = [x.text for x in composer.spans.sentences(composer.spans.plan.article(1).ref) if "获评" in x.text]
+    assert len(honours) >= 2
+    if not all(any(h.strip("。;") in s or s.strip("…") in h for s in shown) for h in honours):
+        assert "（原文还有相关内容，详见第1条" in c.text
+
+
+def test_a_complete_list_answer_gets_no_pointer(composer):
+    c = compose(composer, "红莲湖、五四湖、南迹湖这几个湖怎么治理?")
+    assert c is not None and "原文还有相关内容" not in c.text
