@@ -103,6 +103,9 @@ _NOT_A_NAME = re.compile(
 _NUMBERED = re.compile(
     r"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*(号线|号|亿|万|千|元|%|个|家|条|项|公里|千米|米|亩|人|所|座|届|强|级|小时|分钟|天|年代)"
 )
+_QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』?？,，。]{2,16})[”\"」』]")
+# the plan's counted shorthands and "X+" forms ("三换", "五张名片", "数字+")
+_SHORTHAND = re.compile(r"^(?:[一二三四五六七八九十两几百千万]+[\u4e00-\u9fff]{1,3}|.*\+.*)$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z0-9'’\-]*[a-z0-9]|[a-z0-9]+")
 
@@ -265,6 +268,19 @@ class Grounder:
     # -- vocabulary ----------------------------------------------------------------------------------------------
     def _is_known(self, s: str) -> bool:
         return s in self.text or s in self._zh_lexicon or s in self._district
+
+    def quoted_absent(self, question: str) -> str:
+        """A Chinese name the question puts in quotes that the plan never uses ("规划提出的“华容数字人民币试点”"),
+        or "".  Counted shorthands ("三换", "五张名片") and near spellings (three in four of its character pairs in
+        the plan) pass: the plan explains its own shorthands in other words, and people mistype."""
+        for m in _QUOTED.finditer(normalize(question)):
+            name = m.group(1).strip()
+            if not _CJK_RUN.search(name) or _SHORTHAND.match(name) or self.in_plan(name):
+                continue
+            pairs = [name[i : i + 2] for i in range(len(name) - 1)]
+            if sum(p in self.text for p in pairs) < 0.75 * len(pairs):
+                return name
+        return ""
 
     def in_plan(self, s: str) -> bool:
         """Does the plan's own text contain ``s``?"""

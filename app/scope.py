@@ -17,7 +17,8 @@ The model never decides scope: small models refuse good questions and answer bad
    even when the plan uses the same words; a place or body the plan itself names
    ("武汉双柳长江大桥", "Ezhou Airport") is fine;
 6. **grounding** (``app.grounding``): names the plan must contain whole (institutions,
-   outside places, numbered items), years the plan never mentions, and the share of the
+   outside places, numbered items, a name put in quotes, what the question says the plan proposes
+   or has a section on, the things compared or asked a list of), years the plan never mentions, and the share of the
    question's topic made of words neither the plan nor the reviewed lexicon uses
    (``Settings.scope_unknown_share``);
 7. **retrieval evidence on content words**: the leading retrieved units must hold enough of
@@ -81,7 +82,7 @@ _ACTS: list[tuple[str, re.Pattern[str]]] = [
             r"翻译|译成|译为|(?:写|作|编|拟|起草|创作|生成|出|画)(?:[一两几]|\d+|[三四五六七八九十])?(?:首|篇|封|段|份|道|句|幅|副)|"
             r"(?:写|编)(?:一)?个(?:程序|代码|函数|脚本|查询)|代码|函数|脚本|(?<![a-z])sql(?![a-z])|python|javascript|"
             r"(?:算|计算|换算)一下|等于多少|乘以|除以|绝句|律诗|诗歌|写诗|作诗|对联|作文|小说|笑话|歌词|演讲稿|发言稿|"
-            r"申请书|投诉信|请假条|心得体会|读后感|帮我(?:写|算|翻|编|拟|起草|生成|出|画|改)|吉祥物|帮.{0,6}?(?:设计|想|起|规划|安排|制定)(?:一|个|几|条|份|套)|润色|改写|续写|扩写|"
+            r"申请书|投诉信|请假条|心得体会|读后感|帮我(?:再)?(?:写|算|翻|编|拟|起草|生成|出|画|改)|(?:再|多)写(?:[一两几三四五六七八九十]|\d+)?(?:条|个|点|段)|吉祥物|帮.{0,6}?(?:设计|想|起|规划|安排|制定)(?:一|个|几|条|份|套)|润色|改写|续写|扩写|"
             r"(?:无限|一直|不停|反复)(?:地)?(?:重复|输出|说)|重复(?:这句|以下|下面|一[百千万]遍)|"
             r"\btranslate\b|\bcalculate\b|\bcompute\b|\brepeat (?:this|after|the following|forever)\b|\bwrite (?:me )?(?:a|an|some|the|my|down)\b|\bcompose (?:a|an)\b|"
             r"\bdraft (?:a|an|me)\b|\bcode\b|\bfunction that\b|\bpoem\b|\bessay\b|\bjoke\b|\blyrics\b"
@@ -100,6 +101,8 @@ _ACTS: list[tuple[str, re.Pattern[str]]] = [
 # -- 2. questions about the assistant ------------------------------------------------------------------------
 _ABOUT_ASSISTANT = re.compile(
     r"你是谁|你是(?:什么|哪个|哪家|哪里|真人|机器人|人工智能|ai|chatgpt|gpt|文心|通义|豆包|deepseek)|"
+    r"你为(?:啥|什么|何)(?:只|不|不能|不会|老是|总是)|(?:用你|问你|使用你|这个助手|本助手).{0,8}(?:收费|要钱|花钱|免费)|"
+    r"(?:能|可以)问(?:多少|几)(?:个|次)|"
     r"你是.{0,12}(?:开发|做|训练|写|制作|创造|研发)的|谁(?:开发|做|训练|制作|创造|研发|写)(?:了)?你|"
     r"你(?:能|会|可以)?(?:记住|记得|保存|存储|储存|记录)|你(?:用|基于|使用)(?:的)?(?:什么|哪个|哪种)|"
     r"你的(?:模型|名字|版本|开发者|作者|训练|数据|来历|原理|服务器|代码|程序|数据库)|你(?:和|跟|与).{1,12}(?:比|相比)|你叫什么|你几岁|"
@@ -160,7 +163,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         re.compile(
             r"今天|明天|昨天|后天|今晚|本周|这周|上周|下周|(?:这|本|上|下)个?周末|这个月|本月|上个月|今年|去年|前年|几点|最新|新闻|实时|"
             r"进展到哪|(?:已经|现在|目前|还没).{0,10}(?:通车|开通|建成|开业|完工|竣工|开放|投用|运营)|"
-            r"(?:通车|开通|建成|开业|完工|竣工)了(?:吗|没)|(?:开|通|到|修|建|破产|倒闭)了没|了没有[?？]?$|最近有没有|停电|停水|"
+            r"(?:通车|开通|建成|开业|完工|竣工)了(?:吗|没)|(?:开|通|到|修|建|破产|倒闭)了没|了没有[?？]?$|现在.{0,14}了没|最近有没有|停电|停水|"
             r"\bright now\b|\btoday\b|\btonight\b|\btomorrow\b|\byesterday\b|\bthis (?:week|weekend|month|year)\b|"
             r"\blast (?:week|month|year)\b|\bnext (?:week|month|year)\b|\bcurrent status\b|\blatest\b|\bnews\b|"
             r"\byet\b|\bwhat time\b|\breal-time\b"
@@ -185,6 +188,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"(?:能|会|可以)(?:赚钱|挣钱)吗|赚不赚钱|值得(?:买|投资|去|入手)|适合(?:买|投资|入手)|该不该|"
             r"要不要(?:买|去|辞职|投资|考|报)|我(?:应该|该|要不要)|存银行|买基金|买股票|(?:学|选|报)什么专业|报志愿|哪只|定投|(?:选|报|学).{0,8}专业还是|你(?:建议|推荐)|推荐(?:一下|几|哪)|有什么推荐|"
             r"推荐.*(?:餐馆|饭店|酒店|美食|小吃|好吃)|好吃的|哪家.*好|"
+            r"哪(?:个|家|款|所|里|儿|种|只|些)[^?？]{0,12}(?:最|比较|更)(?:好|适合|合适|划算|好玩|便宜)|"
+            r"(?:选|去|读|买|报|租)[^?？,，]{0,12}还是[^?？]{0,12}[?？]?$|(?:去|到)哪(?:里|儿)?(?:玩|耍|逛|旅游)|"
+            r"该去哪(?:家|个|里|儿)|(?:买|选|报)哪(?:款|个|种|家|所)|"
             r"\bshould i\b|\bshould we\b|\bis it (?:a )?good (?:time|idea|investment)\b|\bworth (?:it|buying|investing)\b|"
             r"\bgood investment\b|\bretirement savings\b|\bor\b.{0,40}\bbetter\b[?.!]*$|\b(?:would|do) you recommend\b|\brecommend (?:a|an|some)\b|\bwhich is better\b|"
             r"\bis (?:it|\w+) (?:safe|worth|expensive|cheap|nice) (?:to|for)\b|"
@@ -380,7 +386,9 @@ def scope_signals(
         return done(Scope(False, "other_region", f"{region}自己的规划"))
     if topic.names:
         return done(Scope(False, "not_in_plan", topic.names[0].text))
-    claimed = claimed_but_absent(q, topic) or asked_thing_absent(q, topic)
+    claimed = (
+        grounder_for(plan, retriever).quoted_absent(q) or claimed_but_absent(q, topic) or asked_thing_absent(q, topic)
+    )
     if claimed:  # "规划提出的华容国际马拉松赛…", "荷花和睡莲有什么区别", "…举办过哪些比赛": a thing the plan lacks
         return done(Scope(False, "not_in_plan", claimed))
     periods = {y for m in _PERIOD.finditer(q) for y in m.groups() if 2016 <= int(y) <= 2025}  # "2021-2025": 十四五
@@ -393,7 +401,8 @@ def scope_signals(
 
 _CLAIMED = re.compile(
     r"(?:规划|建议|文件|原文)(?:里|中|上|里面|里头)?(?:提出|提到|说|讲|写|列)(?:了)?的([^?？,，。!！]{2,20})|"
-    r"(?:规划|建议|文件|原文)(?:里|中)(?:关于|对)([^?？,，。!！]{2,12}?)(?:是|的|怎么|如何)"
+    r"(?:规划|建议|文件|原文)(?:里|中)(?:关于|对)([^?？,，。!！]{2,12}?)(?:是|的|怎么|如何)|"
+    r"(?:规划|建议|文件|原文)(?:里|中)?([^?？,，。!！]{2,10}?)(?:那|这)(?:一)?(?:章|部分|节)"
 )
 
 
@@ -403,7 +412,7 @@ def claimed_but_absent(question: str, topic: Topic) -> str:
     m = _CLAIMED.search(question)
     if not m:
         return ""
-    said = m.group(1) or m.group(2)
+    said = m.group(1) or m.group(2) or m.group(3)
     words = [p.text for p in topic.unknown if p.kind == "word" and len(p.text) >= 2 and p.text in said]
     return words[0] if words else ""
 
@@ -411,7 +420,7 @@ def claimed_but_absent(question: str, topic: Topic) -> str:
 # What a question asks for: the things compared ("X和Y有什么区别"), or the noun after 哪些/哪个/什么 at its end
 # ("红莲湖国际水上运动中心举办过哪些比赛").  The plan must use that word for the question to be answerable.
 _COMPARED = re.compile(
-    r"([^,，?？。]{2,12})(?:和|与|跟|同|\band\b)([^,，?？。]{2,12}?)(?:有)?(?:什么|啥|哪些)?(?:区别|不同|差别)"
+    r"([^,，?？。]{2,12})(?:和|与|跟|同|\band\b)([^,，?？。]{2,12}?)(?:有)?(?:什么|啥|哪些|怎么|如何)?(?:区别|不同|差别|区分|分辨|异同)"
 )
 _VERB_END = re.compile(
     r"(?:组成|构成|组合|包括|包含|入驻|举办|开展|实施|建设|发展)$"

@@ -462,3 +462,41 @@ def test_asking_whether_the_plan_period_already_saw_it_built_is_about_the_plan(p
 
 def test_a_verb_before_a_facility_is_not_part_of_its_name(grounder):
     assert not grounder.topic("三江港以后能不能纳入自贸区?").names
+
+
+@pytest.mark.parametrize(
+    "q, reason",
+    [
+        ("老伴想学画画,是去武汉报班还是在华容报班?", "advice"),
+        ("鄂州哪家饭馆最便宜?", "advice"),
+        ("放暑假带孙女到哪里耍?", "advice"),
+        ("买房该去哪个楼盘?", "advice"),
+        ("你为什么不回答别的问题?", "about_assistant"),
+        ("用这个助手要钱吗?", "about_assistant"),
+        ("鄂咸高速现在修到华容了没", "realtime"),
+        ("帮我再写两条关于乡村旅游的措施", "instructions"),
+    ],
+)
+def test_choices_the_assistant_itself_and_status_now_are_refused(plan, q, reason):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == reason
+
+
+@pytest.mark.parametrize(
+    "q, missing",
+    [
+        ("规划提出的“华容冰雪小镇”什么时候开建?", "华容冰雪小镇"),
+        ("建议里滑雪产业那部分是怎么说的?", "滑雪"),
+        ("桂花和月季怎么区分?", "桂花"),
+    ],
+)
+def test_a_quoted_name_or_a_claimed_section_must_be_in_the_plan(plan, q, missing):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == "not_in_plan" and missing in s.missing
+
+
+@pytest.mark.parametrize(
+    "q", ["规划里的“三子”工程是什么?", "“数字+”具体包括哪些?", "“光芯屏端网”指的是什么", "华容的“五张明片”有哪些?"]
+)
+def test_the_plans_own_shorthands_and_near_spellings_in_quotes_are_answered(plan, q):
+    assert scope(q, plan).reason != "not_in_plan"
