@@ -500,3 +500,8 @@ def test_a_quoted_name_or_a_claimed_section_must_be_in_the_plan(plan, q, missing
 )
 def test_the_plans_own_shorthands_and_near_spellings_in_quotes_are_answered(plan, q):
     assert scope(q, plan).reason != "not_in_plan"
+
+
+def test_a_rank_in_the_province_is_not_a_question_of_location(plan):
+    assert scope("人均生产总值要排在全市什么位置?", plan).in_scope
+    assert scope("三江港码头具体位置在哪?", plan).reason == "general"
