@@ -96,6 +96,8 @@ _EN_INSTITUTION = {
 # Verbs a question puts before a facility it asks about ("纳入自贸区", "建成开发区"): not part of a name.
 _VERBS_BEFORE_A_PLACE = ("纳入", "加入", "进入", "建设", "建成", "打造", "依托", "对接", "申报", "争创", "创建", "升级")
 # A modifier that does not make a name: "一所大学", "新的医院".
+# "镇上卫生院", "村里小学", "家门口医院": where the place is, not its name
+_WHERE_AROUND = ("上", "里", "下", "边", "头", "门口", "附近", "周边")
 _NOT_A_NAME = re.compile(
     r"^(?:.|(?:[一二三四五六七八九十几两多每这那哪新旧大小好建修盖办开设]|[0-9]+)*[所家座个条间处]?)$"
 )
@@ -144,7 +146,10 @@ exactly sure maybe perhaps anyway okay ok hello hi thanks thank know knows let's
 curious interested interesting question questions answer answers called call named name mentioned talk talks
 talking said saying read reading see seen look looking find found understand explain explained
 """
-EN_STOPWORDS: frozenset[str] = frozenset(_EN_STOP.split())
+EN_QUESTION_WORDS = Path(__file__).resolve().parent.parent / "corpus" / "en_question_words.txt"
+EN_STOPWORDS: frozenset[str] = frozenset(_EN_STOP.split()) | frozenset(
+    w.strip() for w in EN_QUESTION_WORDS.read_text(encoding="utf-8").splitlines() if w.strip() and not w.startswith("#")
+)
 
 
 # English words every question about the plan may hold (the district, its city and province).
@@ -379,6 +384,7 @@ class Grounder:
                 or modifier[-1] in "大小好新老"
                 or _INSTITUTION.fullmatch(modifier)
                 or modifier.endswith(_VERBS_BEFORE_A_PLACE)
+                or modifier.endswith(_WHERE_AROUND)
             ):
                 # "武汉大医院", "城里好学校": a kind of place described, not a name
                 continue

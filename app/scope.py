@@ -600,7 +600,8 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
             r"[\u4e00-\u9fff]{0,4}[?？]?$|"
             r"(?:吞吐量|运量|货运量|产量|面积|长度|规模|人口)(?:是|有|能到|要到|达到)?多[少大长]|"
             r"\bhow many\b|\bhow long\b|\bhow big\b|\bhow large\b|\bhow (?:deep|high|tall|wide|far|heavy)\b|"
-            r"\bwhat is the (?:length|area|size|population|throughput|capacity|height|width)\b"
+            r"\bwhat(?:'s| is| was) (?:the |its |[a-z]+(?: district)?'s )?(?:current |present |total |latest )?"
+            r"(?:length|area|size|population|throughput|capacity|height|width)\b"
         ),
     ),
 ]
@@ -633,6 +634,8 @@ def asked_units(question: str) -> tuple[str, ...]:
         units += ["平方公里", "平方米", "亩", "公顷"]
     if _VOLUME_ASKED.search(q):
         units += ["吨", "万吨", "亿吨", "标箱", "万标箱"]
+    if re.search(r"人口|\bpopulation\b|\binhabitants\b|\bresidents\b", q) and not units:
+        units += ["人", "万人"]
     return tuple(dict.fromkeys(units))
 
 
@@ -648,9 +651,15 @@ def figure_topic(question: str) -> str:
     money ("地区生产总值突破百亿元") does not look relevant just for sharing "亿元".
     """
     q = normalize(question)
+    measured = " ".join(_MEASURED.findall(q))  # "人口有多少", "what is the population": the noun is the topic
     for _, pattern in _ASKS:
         q = pattern.sub(" ", q)
-    return _PLACE_AND_TIME.sub(" ", _AMOUNT_WORDS.sub(" ", q))
+    return _PLACE_AND_TIME.sub(" ", _AMOUNT_WORDS.sub(" ", f"{q} {measured}"))
+
+
+_MEASURED = re.compile(
+    r"吞吐量|货运量|运量|产量|面积|长度|规模|人口|\b(?:length|area|size|population|throughput|capacity|height|width)\b"
+)
 
 
 # Words every question about the plan may hold; they say nothing about what an amount is of.

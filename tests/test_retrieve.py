@@ -89,3 +89,37 @@ def test_fused_scores_stay_in_unit_range(fake_retriever):
     for q in ("三江港要建设哪些物流项目?", "看病方便吗", "What about the airport?"):
         fused, _, _ = fake_retriever.chunk_scores(q)
         assert fused.min() >= 0.0 and fused.max() <= 1.0 + 1e-6
+
+
+def test_the_lexicon_is_one_line_per_everyday_word_mapped_to_specific_plan_words(plan):
+    from app.retrieve import DEFAULT_EXPANSIONS
+    from app.text import normalize
+
+    triggers: list[str] = []
+    for line in DEFAULT_EXPANSIONS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        trigger, tab, words = line.partition("\t")
+        assert tab and words.split(), line
+        t = normalize(trigger.strip())
+        triggers.append(t)
+        assert t.isascii() or len(t) >= 2, line  # a single character would match inside unrelated words
+        if t != "huarong":  # the district's English name is the one entry that may give its Chinese name
+            assert not {"发展", "建设", "华容"} & set(words.split()), line
+    assert len(triggers) == len(set(triggers)), [t for t in triggers if triggers.count(t) > 1]
+
+
+def test_everyday_and_english_words_reach_the_plans_words():
+    from app.retrieve import load_expansions
+    from app.text import normalize
+
+    lexicon = load_expansions()
+
+    def plan_words(text: str) -> set[str]:
+        q = normalize(text)
+        return {w for pattern, words in lexicon if pattern.search(q) for w in words}
+
+    assert "秸秆燃烧" in plan_words("收完谷子田里烧稻草")
+    assert "民宿" in plan_words("any homestay for visitors?")
+    assert "知智回华容计划" in plan_words("在外面的老乡回来投资")
+    assert "十三五" not in plan_words("What does the Five-Year Plan say about parks?")

@@ -505,3 +505,18 @@ def test_the_plans_own_shorthands_and_near_spellings_in_quotes_are_answered(plan
 def test_a_rank_in_the_province_is_not_a_question_of_location(plan):
     assert scope("人均生产总值要排在全市什么位置?", plan).in_scope
     assert scope("三江港码头具体位置在哪?", plan).reason == "general"
+
+
+def test_where_a_place_is_is_not_part_of_its_name(grounder):
+    names = [p.text for p in grounder.topic("村里小学和镇上卫生院以后怎么改善?").names]
+    assert not names
+
+
+def test_words_about_the_question_itself_are_not_unknown_topics(grounder):
+    topic = grounder.topic("Could you outline what the glossary entry on the moonlight economy says?")
+    assert not [p.text for p in topic.unknown]
+
+
+def test_a_population_asked_in_english_is_a_figure_of_people():
+    q = "What's the district's current population?"
+    assert asks_for_figure(q) == "count" and "人" in asked_units(q)
