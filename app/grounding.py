@@ -264,6 +264,10 @@ class Grounder:
         self.expansions = list(expansions)
         self._zh_lexicon = {_trigger(p) for p, _ in self.expansions if not _trigger(p).isascii()}
         self._en_lexicon = {_trigger(p) for p, _ in self.expansions if _trigger(p).isascii()}
+        # compiled once: a pattern built per question and phrase would thrash ``re``'s cache
+        self._en_phrases = [
+            (t, re.compile(rf"(?<![a-z]){re.escape(t)}(?![a-z])")) for t in sorted(self._en_lexicon) if " " in t
+        ]
         self.places = load_places() if places is None else places
         self._zh_places = {zh for zh in self.places.values() if not self.in_plan(zh)}  # outside places it never names
         # the district's own towns and sites, in every form a question may use ("临江乡" where the plan says 临江)
@@ -402,11 +406,14 @@ class Grounder:
                 out.append(Piece(item, False, "number"))
         return out
 
+    def _phrase_words(self, q: str) -> set[str]:
+        """The words of the lexicon's English phrases found whole in ``q`` ("cold chain" → cold, chain)."""
+        return {w for t, pattern in self._en_phrases if pattern.search(q) for w in t.split()}
+
     def _latin(self, q: str) -> list[Piece]:
         """English (and other Latin-script) words: known when the lexicon or the plan has them."""
         out = []
-        phrases = [t for t in self._en_lexicon if " " in t and re.search(rf"(?<![a-z]){re.escape(t)}(?![a-z])", q)]
-        covered = {w for t in phrases for w in t.split()}
+        covered = self._phrase_words(q)
         for word in _LATIN.findall(q):
             word = word.strip("'’-")
             if not word or word in EN_STOPWORDS or word.isdigit():
@@ -430,8 +437,7 @@ class Grounder:
         Chinese name is not in the plan ("Wuhan University" → 武汉大学, while "Ezhou Airport" is 鄂州机场)."""
         out = []
         q = normalize(question)
-        in_phrases = {w for t in self._en_lexicon if " " in t and re.search(rf"(?<![a-z]){re.escape(t)}(?![a-z])", q)
-                      for w in t.split()}  # fmt: skip
+        in_phrases = self._phrase_words(q)
         text = unicodedata.normalize("NFKC", question)
         cap = r"(?:[A-Z][A-Za-z'’\-]*|[A-Z]{2,})"
         for m in re.finditer(rf"(?<![\w'’]){cap}(?:\s+(?:(?:of|and|the|for|de)\s+)?{cap})*(?![\w])", text):
