@@ -96,6 +96,7 @@ _EN_INSTITUTION = {
 # Verbs a question puts before a facility it asks about ("纳入自贸区", "建成开发区"): not part of a name.
 _VERBS_BEFORE_A_PLACE = ("纳入", "加入", "进入", "建设", "建成", "打造", "依托", "对接", "申报", "争创", "创建", "升级")
 # A modifier that does not make a name: "一所大学", "新的医院".
+_PARTNER = re.compile(r"(?:合作|共建|联合|一起|搞出|研发)")
 # "镇上卫生院", "村里小学", "家门口医院": where the place is, not its name
 _WHERE_AROUND = ("上", "里", "下", "边", "头", "门口", "附近", "周边")
 _NOT_A_NAME = re.compile(
@@ -381,7 +382,14 @@ class Grounder:
             for k, (_, kind) in enumerate(segs):
                 if bounds[k + 1] <= m.start() and kind == "frame":
                     start = bounds[k + 1]
+            # "伢子在外面读完大学", "公司跟武汉大学": a name never holds a function word; it starts after the last
+            cut = max(
+                (i for i, c in enumerate(text[start : m.start()]) if c in _FUNCTION or c in "跟同读完考"), default=-1
+            )
+            start += cut + 1
             name, modifier = text[start : m.end()], text[start : m.start()]
+            if _PARTNER.match(text[m.end() :]) and text[:start].endswith(("跟", "和", "与", "同")):
+                continue  # "跟武汉大学合作…": a partner in what is asked, not what is asked about
             if (
                 not modifier
                 or _NOT_A_NAME.match(modifier)

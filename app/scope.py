@@ -291,6 +291,12 @@ def grounder_for(plan: Plan, retriever: Any = None) -> Grounder:
         return g
 
 
+# Complaints about running back and forth for an errand ask about the plan's 最多跑一次 reform, not the errand.
+_FEWER_TRIPS = re.compile(
+    r"跑(?:了)?(?:好几|几|两|三|多)趟|来回跑|跑来跑去|少跑|跑一次|一趟(?:就|搞定|办完|办好)|多次跑"
+)
+
+
 def requested_act(question: str) -> str:
     """What the question asks the assistant to *do* instead of answer (empty if nothing)."""
     q = normalize(question)
@@ -377,7 +383,10 @@ def scope_signals(
         return done(Scope(False, "other_region", "湖南省华容县"))
     for name, label, pattern in _RULES:
         m = pattern.search(q)
-        if m and not (name == "realtime" and _PLAN_PERIOD.search(q)):  # "十三五时就已经建成了吗" asks the plan
+        if m and not (
+            (name == "realtime" and _PLAN_PERIOD.search(q))  # "十三五时就已经建成了吗" asks the plan
+            or (name == "service" and _FEWER_TRIPS.search(q))  # "办个证要跑好几趟": the 最多跑一次 reform
+        ):
             return done(Scope(False, name, _rule_missing(name, label, m.group(0), topic)))
     if named_units:
         return done(Scope(True, "reference"))

@@ -520,3 +520,14 @@ def test_words_about_the_question_itself_are_not_unknown_topics(grounder):
 def test_a_population_asked_in_english_is_a_figure_of_people():
     q = "What's the district's current population?"
     assert asks_for_figure(q) == "count" and "人" in asked_units(q)
+
+
+def test_running_back_and_forth_for_an_errand_asks_about_the_reform(plan):
+    assert scope("办张证要来回跑三趟,能不能简化", plan).in_scope
+    assert scope("在哪里办居住证明?", plan).reason == "service"
+
+
+def test_a_university_as_a_partner_or_after_a_verb_is_not_what_is_asked(grounder):
+    assert not grounder.topic("我们厂跟华中科技大学合作的新产品能在华容落地吗").names
+    assert not grounder.topic("孙子考完大学想回乡创业,区里支持吗").names
+    assert [p.text for p in grounder.topic("华中科技大学在华容有校区吗").names] == ["华中科技大学"]
