@@ -255,10 +255,10 @@ _OWN_PLACES = ("华容", "庙岭", "临江", "段店", "蒲团", "红莲湖", "�
 _OTHER_HUARONG = re.compile(
     r"华容县(?!域)|湖南.{0,6}华容|华容.{0,4}湖南|岳阳|洞庭湖|\bhuarong county\b|\bhunan\b|\byueyang\b|\bdongting\b"
 )
+_PERIOD = re.compile(r"(20\d\d)\s*(?:-|–|—|~|至|到)\s*(20\d\d)")
 _PLAN_PERIOD = re.compile(r"十三五|十四五|2035|二〇三五|\b1[34]th\b|\bfive-year\b")
 _PLAN_WORDS_ZH = r"(?:十四五|十五五|十三五|规划|2035|二〇三五|远景目标|五年计划)"
 _PLAN_WORDS_EN = r"(?:14th five-year plan|five-year plan|fyp|2035|long-range|development plan|master plan|plan)"
-_PERIOD = re.compile(r"(20\d\d)\s*(?:-|–|—|~|至|到)\s*(20\d\d)")
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 
 _REGIONS: tuple[str, str] | None = None  # the place-name alternations of ``other_region_plan``, built once
@@ -295,6 +295,27 @@ def grounder_for(plan: Plan, retriever: Any = None) -> Grounder:
 _FEWER_TRIPS = re.compile(
     r"跑(?:了)?(?:好几|几|两|三|多)趟|来回跑|跑来跑去|少跑|跑一次|一趟(?:就|搞定|办完|办好)|多次跑"
 )
+
+
+# Hubei / colloquial question words, read as their Mandarin forms by the phrase families below ("么子材料" asks
+# "什么材料", "好多钱" asks "多少钱"); the topic itself is grounded on the question as written.
+_DIALECT = [
+    (re.compile(r"么子|么事|啥子|哪样"), "什么"),
+    (re.compile(r"(?<![什怎那这])么样"), "怎么"),
+    (re.compile(r"(?<![什怎那这要])么时候|啥时候"), "什么时候"),
+    (re.compile(r"好多(?=钱|块|元|亿|万|人|家|个|年|天|公里|米|亩|张|所|条)"), "多少"),
+    (re.compile(r"冇得|冇有"), "没有"),
+    (re.compile(r"(?<![为])啥"), "什么"),
+    (re.compile(r"咋(?!办)"), "怎么"),
+]
+
+
+def plain_words(question: str) -> str:
+    """The question, normalised, with dialect question words in their Mandarin forms."""
+    q = normalize(question)
+    for pattern, plain in _DIALECT:
+        q = pattern.sub(plain, q)
+    return q
 
 
 def requested_act(question: str) -> str:
@@ -365,7 +386,7 @@ def scope_signals(
     checked for names the plan lacks, but how much of its topic is unknown is not (the topic was asked
     before).
     """
-    q = normalize(question)
+    q = plain_words(question)
     topic = grounder_for(plan, retriever).topic(question)
     share = 0.0 if previous else topic.unknown_share
 
@@ -400,7 +421,9 @@ def scope_signals(
     )
     if claimed:  # "规划提出的华容国际马拉松赛…", "荷花和睡莲有什么区别", "…举办过哪些比赛": a thing the plan lacks
         return done(Scope(False, "not_in_plan", claimed))
-    periods = {y for m in _PERIOD.finditer(q) for y in m.groups() if 2016 <= int(y) <= 2025}  # "2021-2025": 十四五
+    # the plan's own periods: "2021-2025" (十四五), "2016到2020年" (十三五), "到2025年" (the end of 十四五)
+    periods = {y for m in _PERIOD.finditer(q) for y in m.groups() if 2016 <= int(y) <= 2025}
+    periods |= set(re.findall(r"(?:到|至|在)(202[1-5])年?(?:前|底|末|时|以前|之前)?", q))
     for year in _YEAR.findall(q):
         if year not in plan.body and year not in periods:
             return done(Scope(False, "year_not_in_plan", f"{year}年的情况"))
@@ -541,11 +564,19 @@ def _rule_missing(name: str, label: str, matched: str, topic: Topic) -> str:
     if name in ("realtime", "weather", "chitchat"):
         return label  # "实时信息": what the question needs, not a fragment of it ("高铁票订一张明天…")
     name_ = topic.missing()
-    return name_ if name_ and clean_name(name_) else label
+    return name_ if name_ and clean_name(name_) and not _NOT_A_THING.search(name_) else label
 
 
 def _topic_words(topic: Topic) -> str:
-    return "、".join(p.text for p in topic.known[:3])
+    """The question's longest topic word that reads as a thing ("总投资", not "达到" or "亿元"), or ""."""
+    things = [p.text for p in topic.known if clean_name(p.text) and not _NOT_A_THING.search(p.text)]
+    return max(things, key=len, default="")
+
+
+# Verbs, amounts and units: what a question does with its topic, never the topic a refusal can name.
+_NOT_A_THING = re.compile(
+    r"^(?:达到|实现|突破|增长|提高|提升|完成|需要|进行|开展|推进|加快|申请|办理|准备|报名|提交|领取)$|[亿万千百]?元$|^多少|^几"
+)
 
 
 def evidence(topic: Topic, hits: Sequence[Any], plan: Plan, retriever: Any, units: int = 3) -> float | None:
@@ -568,9 +599,19 @@ def evidence(topic: Topic, hits: Sequence[Any], plan: Plan, retriever: Any, unit
 
 
 def asks_for_figure(question: str) -> FigureKind | None:
-    """The kind of figure the question asks for (a percentage, a sum, a count, a date), if any."""
-    q = normalize(question)
-    return next((kind for kind, pattern in _ASKS if pattern.search(q)), None)
+    """The kind of figure the question asks for (a percentage, a sum, a count, a date), if any.  A count asked
+    together with the items ("有几个,分别是什么", "how many … and what are they") is a list question."""
+    q = plain_words(question)
+    kind = next((kind for kind, pattern in _ASKS if pattern.search(q)), None)
+    if kind == "count" and _ITEMS_TOO.search(q):
+        return None
+    return kind
+
+
+_ITEMS_TOO = re.compile(
+    r"分别是|分别叫|各是|是哪些|有哪些|都是什么|都有什么|是哪几|\bwhat are they\b|\bwhich are they\b|\bname them\b|"
+    r"\blist them\b|\band what are\b"
+)
 
 
 # What kind of amount a question asks for; checked in this order.
@@ -605,9 +646,10 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
             r"多少(?:公里|千米|米|平方|亩|吨|人|名|户|套|家|所|座|条|张|辆|床|个|项)|多长|多大面积|"
             r"(?:达到|突破|增长|增加|提高|提升|减少|下降|有)(?:了|到)?多少|具体(?:数字|数额|金额|指标|数据|数量|额度|数值)|"
             r"多少(?=[\u4e00-\u9fff])|多深|多高|多重|"
-            r"(?<!哪)(?<![多新][修建盖装开办搞弄招])几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍)"
-            r"[\u4e00-\u9fff]{0,4}[?？]?$|"
+            r"(?<![哪这那])(?<![多新][修建盖装开办搞弄招])几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍)"
+            r"(?=[\u4e00-\u9fff]{0,6}[?？]?$)|"
             r"(?:吞吐量|运量|货运量|产量|面积|长度|规模|人口)(?:是|有|能到|要到|达到)?多[少大长]|"
+            r"(?:目标|指标|数量|总量|总数)(?:是|为|有|定为)?多少|"
             r"\bhow many\b|\bhow long\b|\bhow big\b|\bhow large\b|\bhow (?:deep|high|tall|wide|far|heavy)\b|"
             r"\bwhat(?:'s| is| was) (?:the |its |[a-z]+(?: district)?'s )?(?:current |present |total |latest )?"
             r"(?:length|area|size|population|throughput|capacity|height|width)\b"
@@ -659,7 +701,7 @@ def figure_topic(question: str) -> str:
     "三江港物流园要投资多少亿元" → "三江港物流园要", so that a sentence about some other sum of
     money ("地区生产总值突破百亿元") does not look relevant just for sharing "亿元".
     """
-    q = normalize(question)
+    q = plain_words(question)
     measured = " ".join(_MEASURED.findall(q))  # "人口有多少", "what is the population": the noun is the topic
     for _, pattern in _ASKS:
         q = pattern.sub(" ", q)

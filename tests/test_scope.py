@@ -531,3 +531,39 @@ def test_a_university_as_a_partner_or_after_a_verb_is_not_what_is_asked(grounder
     assert not grounder.topic("我们厂跟华中科技大学合作的新产品能在华容落地吗").names
     assert not grounder.topic("孙子考完大学想回乡创业,区里支持吗").names
     assert [p.text for p in grounder.topic("华中科技大学在华容有校区吗").names] == ["华中科技大学"]
+
+
+@pytest.mark.parametrize(
+    "q, reason",
+    [
+        ("给屋里老人办低保,要带么子材料?", "service"),
+        ("区里新修的学校么时候开始报名?", "service"),
+    ],
+)
+def test_dialect_question_words_read_as_their_mandarin_forms(plan, q, reason):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == reason
+
+
+def test_dialect_amounts_and_long_counted_nouns_are_figure_questions():
+    assert asks_for_figure("养老保险每个月能领好多钱") == "money"
+    assert asks_for_figure("全区有几家上市公司企业") == "count"
+    assert asks_for_figure("这几条路规划里都有吗") is None  # "这几条" points, it does not count
+
+
+def test_a_count_asked_with_its_items_is_a_list_question():
+    assert asks_for_figure("基本原则有几条,分别是什么?") is None
+    assert asks_for_figure("How many principles are listed and what are they?") is None
+
+
+def test_the_end_of_the_plans_own_period_is_not_an_unknown_year(plan):
+    assert scope("到2025年城乡居民收入要达到什么水平?", plan).reason != "year_not_in_plan"
+    assert scope("2023年华容的财政收入是多少?", plan).reason == "year_not_in_plan"
+
+
+def test_a_refusal_names_a_thing_never_a_verb_or_an_amount():
+    from app.grounding import Piece, Topic
+    from app.scope import _topic_words
+
+    topic = Topic((Piece("总投资", True), Piece("达到", True), Piece("亿元", True)))
+    assert _topic_words(topic) == "总投资"

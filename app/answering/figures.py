@@ -16,10 +16,15 @@ from collections.abc import Sequence
 from app.answering.compose import Weights
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence
+from app.answering.structure import load_frames
 from app.retrieve import Hit, Retriever
 from app.scope import FigureKind, asked_units, figure_topic
 from app.settings import Settings
+from app.text import normalize
 
+_FRAMES = load_frames()
+# a question about a target: the 十四五 period, its end, the 2035 vision, or "from now on"
+_AHEAD = re.compile(r"十四五|202[1-5]|2035|二〇三五|目标|今后|未来|以后|将来|\b14th\b|\btargets?\b|\bby 20")
 _NUM = r"[\d一二三四五六七八九十百千两]"
 # Amounts as the plan writes them, by the kind of question: "5%", "百亿元", "18家", "八大产业", "15分钟".
 # Years and "11号线" are not amounts; "力争翻番" answers no question about a yearly percentage.
@@ -57,7 +62,11 @@ def figure_missing(
     close = [s for i, (v, s) in enumerate(ranked) if i < 3 or v >= settings.figure_close * ranked[0][0]]
     units = asked_units(query.text) if kind == "count" else ()
     amount = _with_unit(units) if units else AMOUNT[kind]
-    if any(amount.search(s.text) for s in close):
+    # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period
+    past = (
+        {r for r, (frame, _) in _FRAMES.items() if frame == "past"} if _AHEAD.search(normalize(query.text)) else set()
+    )
+    if any(amount.search(s.text) for s in close if s.ref not in past):
         return None
     leading = [h.ref for h in hits if h.kind == "article"][: settings.compose_units]
     return next((s for _, s in ranked if s.ref in leading), ranked[0][1])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.answering.events import Citation
 from app.answering.route import Decision
 from app.answering.spans import Sentence
+from app.answering.structure import load_frames
 from app.corpus import Plan
 from app.prompts import render
 from app.refs import Ref, parse_ref
@@ -28,6 +29,9 @@ _NO_SUGGESTIONS = {
     "instructions", "about_assistant", "opinion", "chitchat", "weather", "realtime", "person", "service", "personal",
     "advice", "general", "other_region",
 }  # fmt: skip
+
+
+_FRAMES = load_frames()
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,8 @@ def no_figure(decision: Decision) -> Reply:
     if s is None:
         raise ValueError("a no-figure decision always carries the closest sentence")
     what = "时间" if decision.figure == "date" else "数字"
-    text = render("no_figure", what=what, quote=s.text.rstrip("，,；;："), ref=str(s.ref))
+    frame = _FRAMES[s.ref][1] if s.ref in _FRAMES else ""  # a 十三五 figure is never read as a target
+    text = render("no_figure", what=what, frame=frame, quote=s.text.rstrip("，,；;："), ref=str(s.ref))
     return Reply(text, True, (s.ref,), (Citation(s.ref, s.text, s.start, s.end),))
 
 

@@ -45,6 +45,11 @@ def decide(
     named = any(h.via != "ranked" for h in hits)
     scope: Scope = decide_scope(query.text, plan, named, retriever, hits, settings, query.previous)
     if not scope.in_scope:
+        kind = asks_for_figure(query.text) if scope.reason == "weak_evidence" else None
+        if kind is not None:  # "总投资要达到多少亿元": what is missing is the figure, not "投资" as such
+            subject = figure_subject(query.text, plan, retriever)
+            what = "时间" if kind == "date" else "数字"
+            return Decision("refusal", scope.reason, f"{subject}的具体{what}" if subject else scope.missing)
         return Decision("refusal", scope.reason, scope.missing)
     if named and hits and hits[0].via != "ranked":
         return Decision("lookup", "reference")

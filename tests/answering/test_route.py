@@ -39,3 +39,11 @@ def test_no_figure_carries_the_closest_sentence(route, plan):
     d = route("“十四五”时期地区生产总值每年的增速具体是百分之多少？")
     assert d.closest is not None and d.closest.text in plan.unit_text(d.closest.ref)
     assert route("华容高新技术企业达到多少家").kind == "compose"  # "18家" is stated
+
+
+def test_a_target_asked_is_not_answered_by_a_past_figure_and_the_past_one_carries_its_label(route):
+    from app.answering.replies import no_figure
+
+    d = route("到十四五末高新技术企业要达到多少家?")  # the plan states 18家 for 十三五 only
+    assert d.kind == "no_figure" and d.closest is not None and str(d.closest.ref) == "第1条"
+    assert "（回顾“十三五”时期）“高新技术企业达到18家" in no_figure(d).text
