@@ -95,10 +95,11 @@ _EN_INSTITUTION = {
 }  # fmt: skip
 # Verbs a question puts before a facility it asks about ("纳入自贸区", "建成开发区"): not part of a name.
 _VERBS_BEFORE_A_PLACE = ("纳入", "加入", "进入", "建设", "建成", "打造", "依托", "对接", "申报", "争创", "创建", "升级")
-# A modifier that does not make a name: "一所大学", "新的医院".
+# "跟武汉大学合作": a partner in what is asked, not what is asked about
 _PARTNER = re.compile(r"(?:合作|共建|联合|一起|搞出|研发)")
 # "镇上卫生院", "村里小学", "家门口医院": where the place is, not its name
 _WHERE_AROUND = ("上", "里", "下", "边", "头", "门口", "附近", "周边")
+# A modifier that does not make a name: "一所大学", "新的医院".
 _NOT_A_NAME = re.compile(
     r"^(?:.|(?:[一二三四五六七八九十几两多每这那哪新旧大小好建修盖办开设]|[0-9]+)*[所家座个条间处]?)$"
 )
@@ -311,9 +312,10 @@ class Grounder:
         pieces: list[Piece] = [*self._numbers(q)]
         for run in _CJK_RUN.findall(q):
             pieces += self._chinese(run)
-        pieces += self._latin(q)
+        phrases = self._phrase_words(q)  # the lexicon's English phrases found whole
+        pieces += self._latin(q, phrases)
         pieces += self._places(q, pieces)
-        pieces += self._english_names(question)
+        pieces += self._english_names(question, phrases)
         return Topic(tuple(_dedupe(pieces)), tuple(self.lexicon_words(q)), english)
 
     def segment(self, run: str) -> list[tuple[str, str]]:
@@ -418,10 +420,10 @@ class Grounder:
         """The words of the lexicon's English phrases found whole in ``q`` ("cold chain" → cold, chain)."""
         return {w for t, pattern in self._en_phrases if pattern.search(q) for w in t.split()}
 
-    def _latin(self, q: str) -> list[Piece]:
-        """English (and other Latin-script) words: known when the lexicon or the plan has them."""
+    def _latin(self, q: str, covered: set[str]) -> list[Piece]:
+        """English (and other Latin-script) words: known when the lexicon (``covered``: words of its phrases
+        found in ``q``) or the plan has them."""
         out = []
-        covered = self._phrase_words(q)
         for word in _LATIN.findall(q):
             word = word.strip("'’-")
             if not word or word in EN_STOPWORDS or word.isdigit():
@@ -438,14 +440,13 @@ class Grounder:
             out.append(Piece(word, known, "english", generic=word.removesuffix("'s") in EN_GENERIC))
         return out
 
-    def _english_names(self, question: str) -> list[Piece]:
+    def _english_names(self, question: str, in_phrases: set[str]) -> list[Piece]:
         """Capitalised names the plan does not contain: a run of capitalised words none of which the lexicon
         or the plan knows ("Alibaba", "Tesla") — a run with a known word ("Mao Zedong Thought", "Wuhan East
         Lake High-tech Zone") is a name the plan may hold — or a place with an institution ending whose
         Chinese name is not in the plan ("Wuhan University" → 武汉大学, while "Ezhou Airport" is 鄂州机场)."""
         out = []
         q = normalize(question)
-        in_phrases = self._phrase_words(q)
         text = unicodedata.normalize("NFKC", question)
         cap = r"(?:[A-Z][A-Za-z'’\-]*|[A-Z]{2,})"
         for m in re.finditer(rf"(?<![\w'’]){cap}(?:\s+(?:(?:of|and|the|for|de)\s+)?{cap})*(?![\w])", text):

@@ -11,7 +11,8 @@ The model never decides scope: small models refuse good questions and answer bad
 3. **questions the plan cannot answer by their nature** — who holds an office, weather and
    today's news, prices, personal advice, personal life, how to get a personal service done,
    general knowledge (origins, "where is", other places' sights) — each a family of phrases,
-   Chinese and English;
+   Chinese and English, matched with dialect question words in their Mandarin forms
+   (``plain_words``: "么子材料" → "什么材料", "好多钱" → "多少钱");
 4. a question naming an article or glossary term is in scope (``reference``);
 5. **another region's plan** ("深圳十四五规划…", "Chongqing's 14th Five-Year Plan"): refused
    even when the plan uses the same words; a place or body the plan itself names
