@@ -161,11 +161,11 @@ class Pipeline:
         if decision.kind == "lookup":
             reply = replies.lookup(hits, self.plan, self._term_usage(hits))
         elif decision.kind == "no_figure":
-            reply = replies.no_figure(decision)
+            reply = replies.no_figure(decision, query.english)
         elif decision.kind == "missing_unit":
             reply = replies.missing_unit(decision, self.plan)
         else:
-            reply = replies.refusal(decision, hits, self._suggestions(query, hits))
+            reply = replies.refusal(decision, hits, self._suggestions(query, hits), query.english)
         yield Text(reply.text)
         mode: Mode = "lookup" if decision.kind == "lookup" else "refusal"
         yield Done(

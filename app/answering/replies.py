@@ -43,10 +43,14 @@ class Reply:
     related: tuple[Ref, ...] = ()
 
 
-def refusal(decision: Decision, hits: Sequence[Hit], suggest: Sequence[Hit]) -> Reply:
+def refusal(decision: Decision, hits: Sequence[Hit], suggest: Sequence[Hit], english: bool = False) -> Reply:
+    """The refusal template naming what the plan lacks; an English question also gets an English line."""
     if decision.reason == "instructions":
-        return Reply(render("refusal_instructions", act=decision.missing or "执行其他指令"), True)
+        text = render("refusal_instructions", act=decision.missing or "执行其他指令")
+        return Reply(text + ("\n" + render("refusal_instructions_en") if english else ""), True)
     text = render("refusal", missing=f"“{decision.missing}”" if decision.missing else "这方面的内容")
+    if english:
+        text += "\n" + render("refusal_en")
     if decision.reason not in _NO_SUGGESTIONS and suggest:
         refs = "；".join(f"{h.ref}（{h.title}）" for h in suggest)
         text += "\n" + render("refusal_related", refs=refs)
@@ -65,13 +69,15 @@ def missing_unit(decision: Decision, plan: Plan) -> Reply:
     return Reply(render("missing_unit", count=count, ref=decision.missing), True)
 
 
-def no_figure(decision: Decision) -> Reply:
+def no_figure(decision: Decision, english: bool = False) -> Reply:
     s = decision.closest
     if s is None:
         raise ValueError("a no-figure decision always carries the closest sentence")
     what = "时间" if decision.figure == "date" else "数字"
     frame = _FRAMES[s.ref][1] if s.ref in _FRAMES else ""  # a 十三五 figure is never read as a target
     text = render("no_figure", what=what, frame=frame, quote=s.text.rstrip("，,；;："), ref=str(s.ref))
+    if english:
+        text += "\n" + render("no_figure_en", what="date" if decision.figure == "date" else "figure")
     return Reply(text, True, (s.ref,), (Citation(s.ref, s.text, s.start, s.end),))
 
 

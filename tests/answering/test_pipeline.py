@@ -150,3 +150,13 @@ def test_cached_answers_are_keyed_on_the_code(make, monkeypatch):
     monkeypatch.setattr(pipeline_mod, "code_version", lambda: "0.1.0+changed")
     p2, _ = make(cache=True)
     assert p2.answer("三江港要建设哪些物流项目?").scope_reason == "ok"  # older code's answer not served
+
+
+def test_an_english_question_gets_its_refusal_in_english_too(make):
+    p, _ = make()
+    english = p.answer("Who is the mayor of Ezhou right now?")
+    assert english.refused and "In English: the proposal does not cover this question" in english.answer
+    act = p.answer("Please write a short poem about the district")
+    assert act.refused and "In English: I can only answer questions" in act.answer
+    chinese = p.answer("鄂州市长现在是谁?")
+    assert chinese.refused and "In English" not in chinese.answer
