@@ -388,7 +388,8 @@ def scope_signals(
     before).
     """
     q = plain_words(question)
-    topic = grounder_for(plan, retriever).topic(question)
+    grounder = grounder_for(plan, retriever)
+    topic = grounder.topic(question)
     share = 0.0 if previous else topic.unknown_share
 
     def done(scope: Scope) -> Signals:
@@ -417,9 +418,7 @@ def scope_signals(
         return done(Scope(False, "other_region", f"{region}自己的规划"))
     if topic.names:
         return done(Scope(False, "not_in_plan", topic.names[0].text))
-    claimed = (
-        grounder_for(plan, retriever).quoted_absent(q) or claimed_but_absent(q, topic) or asked_thing_absent(q, topic)
-    )
+    claimed = grounder.quoted_absent(q) or claimed_but_absent(q, topic) or asked_thing_absent(q, topic)
     if claimed:  # "规划提出的华容国际马拉松赛…", "荷花和睡莲有什么区别", "…举办过哪些比赛": a thing the plan lacks
         return done(Scope(False, "not_in_plan", claimed))
     # the plan's own periods: "2021-2025" (十四五), "2016到2020年" (十三五), "到2025年" (the end of 十四五)

@@ -22,7 +22,6 @@ from app.scope import FigureKind, asked_units, figure_topic
 from app.settings import Settings
 from app.text import normalize
 
-_FRAMES = load_frames()
 # a question about a target: the 十四五 period, its end, the 2035 vision, or "from now on"
 _AHEAD = re.compile(r"十四五|202[1-5]|2035|二〇三五|目标|今后|未来|以后|将来|\b14th\b|\btargets?\b|\bby 20")
 _NUM = r"[\d一二三四五六七八九十百千两]"
@@ -64,7 +63,9 @@ def figure_missing(
     amount = _with_unit(units) if units else AMOUNT[kind]
     # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period
     past = (
-        {r for r, (frame, _) in _FRAMES.items() if frame == "past"} if _AHEAD.search(normalize(query.text)) else set()
+        {r for r, (frame, _) in load_frames().items() if frame == "past"}
+        if _AHEAD.search(normalize(query.text))
+        else set()
     )
     if any(amount.search(s.text) for s in close if s.ref not in past):
         return None

@@ -31,9 +31,6 @@ _NO_SUGGESTIONS = {
 }  # fmt: skip
 
 
-_FRAMES = load_frames()
-
-
 @dataclass(frozen=True)
 class Reply:
     text: str
@@ -74,7 +71,7 @@ def no_figure(decision: Decision, english: bool = False) -> Reply:
     if s is None:
         raise ValueError("a no-figure decision always carries the closest sentence")
     what = "时间" if decision.figure == "date" else "数字"
-    frame = _FRAMES[s.ref][1] if s.ref in _FRAMES else ""  # a 十三五 figure is never read as a target
+    frame = load_frames().get(s.ref, ("", ""))[1]  # a 十三五 figure is never read as a target
     text = render("no_figure", what=what, frame=frame, quote=s.text.rstrip("，,；;："), ref=str(s.ref))
     if english:
         text += "\n" + render("no_figure_en", what="date" if decision.figure == "date" else "figure")

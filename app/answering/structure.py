@@ -15,9 +15,11 @@ does.  Nothing here calls a model.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence
@@ -198,8 +200,10 @@ def load_filler() -> set[str]:
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
-def load_frames() -> dict[Ref, tuple[str, str]]:
-    """Reviewed (time frame, label) of articles that are not about the 十四五 measures (corpus/frames.tsv)."""
+@functools.cache
+def load_frames() -> Mapping[Ref, tuple[str, str]]:
+    """Reviewed (time frame, label) of articles that are not about the 十四五 measures (corpus/frames.tsv); read
+    once per process and shared, read-only, by the composer, the figure check and the fixed replies."""
     out: dict[Ref, tuple[str, str]] = {}
     for line in (REPO_ROOT / "corpus" / "frames.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -208,4 +212,4 @@ def load_frames() -> dict[Ref, tuple[str, str]]:
         ref = PLAN_DEFAULT if ref_text.strip() == "*" else parse_ref(ref_text.strip())
         if ref is not None:
             out[ref] = (frame.strip(), label.strip())
-    return out
+    return MappingProxyType(out)
