@@ -312,27 +312,42 @@ def scope_curves(
     """
     from app.answering import Pipeline
     from app.answering.question import make_query
-    from app.scope import scope_signals
+    from app.answering.route import offtopic_probability
+    from app.scope import apply_thresholds, scope_signals
 
     s = answerer.settings
-    off = s.model_copy(update={"scope_unknown_share": 1.01, "scope_evidence_min": 0.0})
-    base = Pipeline(answerer.retriever, off)
+    offtopic = getattr(answerer, "offtopic", None)
+    off = s.model_copy(
+        update={
+            "scope_unknown_share": 1.01,
+            "scope_evidence_min": 0.0,
+            "scope_asked_unknown_share": 1.01,
+            "offtopic_min": 1.01,
+        }
+    )
+    base = Pipeline(answerer.retriever, off, offtopic=offtopic)
     rows = []
     for n, item in enumerate(items, 1):
         ans = base.answer(item.question, item.history)
         query = make_query(item.question, item.history)
         hits = answerer.retriever.search(query.text, k=s.top_k, history=query.history)
         named = any(h.via != "ranked" for h in hits)
-        sig = scope_signals(query.text, answerer.plan, named, answerer.retriever, hits, query.previous)
+        p = offtopic_probability(query, answerer.retriever, offtopic)
+        sig = scope_signals(query.text, answerer.plan, named, answerer.retriever, hits, query.previous, p)
         rows.append((item, ans.refused, sig))
         if progress and n % 50 == 0:
             progress(f"已计算 {n}/{len(items)}")
 
-    def rates(share: float, ev_min: float) -> dict[str, float]:
+    def rates(share: float, ev_min: float, offtopic_min: float | None = None) -> dict[str, float]:
+        variant = s.model_copy(
+            update={"scope_unknown_share": share, "scope_evidence_min": ev_min,
+                    "offtopic_min": s.offtopic_min if offtopic_min is None else offtopic_min}
+        )  # fmt: skip
+
         def refused(base_refused: bool, sig: Any) -> bool:
             if base_refused or sig.decided is not None:
                 return base_refused
-            return sig.unknown_share >= share or (sig.evidence is not None and sig.evidence < ev_min)
+            return not apply_thresholds(sig, variant).in_scope
 
         outs = [refused(b, sig) for item, b, sig in rows if not item.in_scope]
         ins = [refused(b, sig) for item, b, sig in rows if item.in_scope]
@@ -346,11 +361,17 @@ def scope_curves(
         "unknown_share": [{"threshold": t, **rates(t, s.scope_evidence_min)} for t in shares],
         "evidence_min": [{"threshold": t, **rates(s.scope_unknown_share, t)} for t in evidences],
         "evidence_min_alone": [{"threshold": t, **rates(1.01, t)} for t in evidences],
-        "settings": {"scope_unknown_share": s.scope_unknown_share, "scope_evidence_min": s.scope_evidence_min},
+        "offtopic_min": [
+            {"threshold": t, **rates(s.scope_unknown_share, s.scope_evidence_min, t)}
+            for t in (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01)
+        ],
+        "settings": {"scope_unknown_share": s.scope_unknown_share, "scope_evidence_min": s.scope_evidence_min,
+                     "offtopic_min": s.offtopic_min},
         "signals": [
             {"id": item.id, "in_scope": item.in_scope, "refused_anyway": b or sig.decided is not None,
              "unknown_share": round(sig.unknown_share, 3),
-             "evidence": None if sig.evidence is None else round(sig.evidence, 3)}
+             "evidence": None if sig.evidence is None else round(sig.evidence, 3),
+             "offtopic": None if sig.offtopic is None else round(sig.offtopic, 3)}
             for item, b, sig in rows
         ],
     }  # fmt: skip

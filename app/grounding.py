@@ -65,6 +65,7 @@ _MAX_PIECE = 16
 _EDGE = set("的了吗呢吧啊呀嘛在和与对为把被让从向给是有谁啥咋哪")
 # One more character after a plan word that makes a different thing of it ("社保卡", "养老金", "新生儿").
 _FUNCTION = _EDGE | set("不没能会要到去来得着过也都还就又很更最该想")  # never part of a name
+_SUFFIXES = set("性化者员们子")  # a word never starts with one: "性补缴" is the tail of "一次性补缴"
 _NOUN_ENDS = set("金卡证费票站馆院所局处科室队团节奖儿员税险价率额表单号")
 # Words so common in the plan that sharing them says nothing about what a question asks.
 _GENERIC = """
@@ -222,7 +223,7 @@ class Topic:
 def clean_name(text: str) -> bool:
     """Is it a word a refusal can name ("驾照", "补办身份证"), not a run of a colloquial sentence
     ("子在外面读完大学", "铁票订")?"""
-    return text.isascii() or (2 <= len(text) <= 5 and not set(text) & _FUNCTION)
+    return text.isascii() or (2 <= len(text) <= 5 and not set(text) & _FUNCTION and text[0] not in _SUFFIXES)
 
 
 def load_district_places(path: Path = DISTRICT_PLACES) -> list[tuple[str, tuple[str, ...]]]:

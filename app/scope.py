@@ -107,6 +107,7 @@ _ABOUT_ASSISTANT = re.compile(
     r"你是.{0,12}(?:开发|做|训练|写|制作|创造|研发)的|谁(?:开发|做|训练|制作|创造|研发|写)(?:了)?你|"
     r"你(?:能|会|可以)?(?:记住|记得|保存|存储|储存|记录)|你(?:用|基于|使用)(?:的)?(?:什么|哪个|哪种)|"
     r"你的(?:模型|名字|版本|开发者|作者|训练|数据|来历|原理|服务器|代码|程序|数据库)|你(?:和|跟|与).{1,12}(?:比|相比)|你叫什么|你几岁|"
+    r"你(?:会|能)(?:不会|不能)?(?:说|讲|听懂|听得懂)[^?？,，]{0,6}(?:话|语|方言)|你会(?:不会)?把|你会(?:不会)?(?:告诉|转告|上报|报告)(?:给)?(?:政府|领导|别人|其他人|警察)|"
     r"聊天记录|对话记录|你有(?:没有)?(?:自我)?(?:意识|感情|记忆)|你(?:能|会|可以)(?:不能)?(?:联网|上网|搜索|搜一下)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
     r"(?:我的|我们的)(?:问题|对话|聊天|信息|数据|隐私).{0,6}(?:存|保存|记录|上传|泄露)|"
     r"\bwho (?:made|built|created|developed|trained|programmed|designed|wrote) you\b|\blanguage model\b|"
@@ -119,11 +120,12 @@ _ABOUT_ASSISTANT = re.compile(
 
 # Asking the assistant for its own opinion of the plan or of Huarong.
 _OPINION = re.compile(
-    r"你(?:觉得|认为|怎么看|怎么评价|的看法|的意见|的观点)|评价一下|打个分|打几分|"
+    r"你(?:觉得|认为|怎么看|怎么评价|的看法|的意见|的观点|喜欢|最喜欢|爱吃|爱去)|评价一下|打个分|打几分|"
     r"(?:规划|建议|文件|这份)(?:本身)?(?:有|存在)?(?:哪些|什么)?(?:不足|缺点|漏洞|毛病|缺陷)|写得(?:好不好|怎么样)|"
     r"(?:完成|实现|做)不了|(?:能|可以|会)(?:完成|实现|做到)吗|靠谱吗|可信吗|吹牛|空话|"
-    r"what do you think|your (?:opinion|view|thoughts)\b|do you (?:think|believe|like|agree)|"
-    r"is (?:the|this) plan (?:good|bad|realistic|achievable|feasible)|weakness|criticis"
+    r"\bwhat do you think\b|\byour (?:opinion|view|thoughts)\b|\bdo you (?:think|believe|like|agree)\b|"
+    r"\bis (?:the|this) plan (?:good|bad|realistic|achievable|feasible)\b|"
+    r"\b(?:weaknesses|flaws|shortcomings) (?:of|in) (?:the|this) (?:plan|proposal)\b|\bcriticis(?:e|es|m of) (?:the|this) plan\b"
 )
 
 # -- 3. questions the plan cannot answer by their nature: (reason, what is missing by default, pattern) -------
@@ -140,7 +142,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             + r".{0,4}(?:是谁|叫什么|姓什么|是哪位|是哪个|是哪一位|的名字|都有谁|有谁|有哪些人|名单)|谁(?:是|当|担任).{0,8}"
             + _OFFICE
             + r"|"
-            r"现任|名单|是哪里人|哪里人|籍贯|生平|事迹|历史贡献|候选人|下一?届|出生(?:于|在|地)|做过(?:什么|哪些)|干过(?:什么|哪些)|什么来历|"
+            r"现任|名单|是哪里人|调走|调任|调离|落马|被查|(?:手机|电话)号码?|"
+            r"\bwho (?:is|was|are|were)\b.{0,40}\b(?:mayor|secretary|head|leader|governor|director|chief)\b|哪里人|籍贯|生平|事迹|历史贡献|候选人|下一?届|出生(?:于|在|地)|做过(?:什么|哪些)|干过(?:什么|哪些)|什么来历|"
             r"谁(?:设计|发明|创建|创办|修建|建造|画|唱)|状元|首富|"
             r"\bwho (?:founded|built|designed|owns|created|invented)\b|\bborn\b|\bbiography\b|"
             r"\bwho (?:is|was|are|were|will be) (?:the )?(?:current |present |new |former )?"
@@ -186,7 +189,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         re.compile(
             r"还是.{0,14}(?:好|划算|合适|赚钱|值得|更好)[?？!！。]*$|哪个(?:更|比较)?(?:好|赚钱|划算|合适|适合|厉害|值得)|"
             r"(?:买|投资|入手|租|开店).{0,14}(?:合适|划算|值得|好不好|怎么样)|合适吗|划算吗|值不值|"
-            r"(?:能|会|可以)(?:赚钱|挣钱)吗|赚不赚钱|值得(?:买|投资|去|入手)|适合(?:买|投资|入手)|该不该|"
+            r"(?:能|会|可以)(?:赚钱|挣钱)(?:吗|不|么|冇)|赚不赚钱|划(?:不划)?得来|划不来|(?:要不要|该不该|需不需要)(?:一次性|提前|补缴|补交|退|卖|换)|"
+            r"该(?:怎么|怎样|么样)办[?？!！。]*$|值得(?:买|投资|去|入手)|适合(?:买|投资|入手)|该不该|"
             r"要不要(?:买|去|辞职|投资|考|报)|我(?:应该|该|要不要)|存银行|买基金|买股票|(?:学|选|报)什么专业|报志愿|哪只|定投|(?:选|报|学).{0,8}专业还是|你(?:建议|推荐)|推荐(?:一下|几|哪)|有什么推荐|"
             r"推荐.*(?:餐馆|饭店|酒店|美食|小吃|好吃)|好吃的|哪家.*好|"
             r"哪(?:个|家|款|所|里|儿|种|只|些)[^?？]{0,12}(?:最|比较|更)(?:好|适合|合适|划算|好玩|便宜)|"
@@ -245,7 +249,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "chitchat",
         "闲聊",
         re.compile(
-            r"陪我聊|聊聊天|心情不好|你好吗|^你好[!！。.]?$|^(?:hi|hello|hey)[!.]?$|\bhow are you\b|\btell me a joke\b"
+            r"陪我聊|聊聊天|心情不好|你好吗|^(?:你好|您好|早上好|晚上好|下午好)[啊呀哇,，!！。.]*$|吃(?:了|过)(?:饭)?(?:吗|没|冇|了没|没有)?[?？!！。]*$|吃饭(?:了)?(?:吗|没|冇)|"
+            r"^(?:谢谢|多谢|再见|拜拜)[你您啦了啊呀!！。.，,]*$|^(?:hi|hello|hey)[!.]?$|\bhow are you\b|\btell me a joke\b"
         ),
     ),
 ]
@@ -304,7 +309,13 @@ _DIALECT = [
     (re.compile(r"么子|么事|啥子|哪样"), "什么"),
     (re.compile(r"(?<![什怎那这])么样"), "怎么"),
     (re.compile(r"(?<![什怎那这要])么时候|啥时候"), "什么时候"),
-    (re.compile(r"好多(?=钱|块|元|亿|万|人|家|个|年|天|公里|米|亩|张|所|条)"), "多少"),
+    (
+        re.compile(
+            r"(?:好多|几多)(?=(?:钱|块|元|亿|万|人|家|个|公里|米|亩|张|所|条|户|班|趟|次|层|间|台|栋|辆|床|位|斤)(?!了))"
+        ),
+        "多少",
+    ),
+    (re.compile(r"几多"), "多少"),
     (re.compile(r"冇得|冇有"), "没有"),
     (re.compile(r"(?<![为])啥"), "什么"),
     (re.compile(r"咋(?!办)"), "怎么"),
@@ -371,6 +382,8 @@ class Signals:
     topic: Topic
     unknown_share: float  # 0 for a follow-up: its topic is the previous question's
     evidence: float | None  # None: no content words to look for
+    asked: Topic | None = None  # what is asked after a claim about the plan ("规划说要建好老年大学,报名费多少")
+    offtopic: float | None = None  # the classifier's probability that the question is off topic (app.offtopic)
 
 
 def scope_signals(
@@ -380,8 +393,9 @@ def scope_signals(
     retriever: Any = None,
     hits: Sequence[Any] = (),
     previous: str = "",
+    offtopic: float | None = None,
 ) -> Signals:
-    """Steps 1–6 of the module docstring, and the two measurements the thresholds are applied to.
+    """Steps 1–6 of the module docstring, and the measurements the thresholds are applied to.
 
     ``previous`` is the earlier question a follow-up ("那段店镇呢?") leans on: its own words are still
     checked for names the plan lacks, but how much of its topic is unknown is not (the topic was asked
@@ -411,13 +425,16 @@ def scope_signals(
             or (name == "service" and _FEWER_TRIPS.search(q))  # "办个证要跑好几趟": the 最多跑一次 reform
         ):
             return done(Scope(False, name, _rule_missing(name, label, m.group(0), topic)))
-    if named_units:
-        return done(Scope(True, "reference"))
     region = other_region_plan(q)
     if region:
         return done(Scope(False, "other_region", f"{region}自己的规划"))
-    if topic.names:
-        return done(Scope(False, "not_in_plan", topic.names[0].text))
+    # "深圳前海的总部经济扶持政策": a glossary term does not make another place's policy the plan's (an English
+    # name beside a named unit is more likely its transliteration: "the Xueliang (Sharp Eyes) project")
+    names = [n for n in topic.names if not (named_units and n.text.isascii())]
+    if names:
+        return done(Scope(False, "not_in_plan", names[0].text))
+    if named_units:
+        return done(Scope(True, "reference"))
     claimed = grounder.quoted_absent(q) or claimed_but_absent(q, topic) or asked_thing_absent(q, topic)
     if claimed:  # "规划提出的华容国际马拉松赛…", "荷花和睡莲有什么区别", "…举办过哪些比赛": a thing the plan lacks
         return done(Scope(False, "not_in_plan", claimed))
@@ -428,13 +445,41 @@ def scope_signals(
         if year not in plan.body and year not in periods:
             return done(Scope(False, "year_not_in_plan", f"{year}年的情况"))
     ev = evidence(topic, hits, plan, retriever) if hits and retriever is not None and not previous else None
-    return Signals(None, topic, share, ev)
+    rest = _ASKED_FRAME.sub(" ", asked_after_claim(q))
+    asked = grounder.topic(rest) if rest.strip() else None
+    # an amount the plan does not state gets the "没有给出" reply naming the figure, not a classifier's refusal
+    return Signals(None, topic, share, ev, asked, None if asks_for_figure(q) else offtopic)
+
+
+# A question that first states what the plan says and then asks ("规划说要建好老年大学,报名费多少,几时开学?",
+# "The plan encourages entrepreneurs to return home; what is the exact subsidy?"): the plan may well say the first
+# part; what is asked is the rest.
+_CLAIM_LEAD = re.compile(
+    r"^(?:听说|我看|据说|看到)?(?:规划|建议|文件|原文|《建议》)(?:里|中|上|里面|里头)?(?:提出|提到|说|讲|写|明确|要求)(?:了)?"
+    r"[^?？,，。!！;；]{2,30}[,，;；](.+)$|"
+    r"^the (?:plan|proposal|document) (?:says|said|mentions|mentioned|encourages|proposes|calls for|wants|plans|"
+    r"promises|aims|will|lists|includes)\b[^?;,]{2,120}[;,](.+)$"
+)
+
+
+# what a claim means, its context or effect: asked of the plan's own words, not a new topic
+_ASKED_FRAME = re.compile(
+    r"意味着|意味|语境|上下文|背景|含义|意思|怎么理解|如何理解|解读|影响|意义|\bmeans?\b|\bcontext\b"
+)
+
+
+def asked_after_claim(question: str) -> str:
+    """What a question asks after stating what the plan says, or "" when it does not open with such a claim."""
+    m = _CLAIM_LEAD.search(question.strip())
+    return (m.group(1) or m.group(2) or "").strip() if m else ""
 
 
 _CLAIMED = re.compile(
     r"(?:规划|建议|文件|原文)(?:里|中|上|里面|里头)?(?:提出|提到|说|讲|写|列)(?:了)?的([^?？,，。!！]{2,20})|"
     r"(?:规划|建议|文件|原文)(?:里|中)(?:关于|对)([^?？,，。!！]{2,12}?)(?:是|的|怎么|如何)|"
-    r"(?:规划|建议|文件|原文)(?:里|中)?([^?？,，。!！]{2,10}?)(?:那|这)(?:一)?(?:章|部分|节)"
+    r"(?:规划|建议|文件|原文)(?:里|中)?([^?？,，。!！]{2,10}?)(?:那|这)(?:一)?(?:章|部分|节)|"
+    r"^(?:听说|据说)?(?:规划|建议|文件|原文)(?:里|中|上)?(?:提出|提到|说|讲|写)(?:了)?([^?？,，。!！;；]{2,24})[,，;；]|"
+    r"^([^?？,，。!！]{2,14})(?:是|作为)(?:规划|建议|文件)(?:里|中|上)(?:的|提出的|提到的|说的)"
 )
 
 
@@ -444,7 +489,7 @@ def claimed_but_absent(question: str, topic: Topic) -> str:
     m = _CLAIMED.search(question)
     if not m:
         return ""
-    said = m.group(1) or m.group(2) or m.group(3)
+    said = next(g for g in m.groups() if g)
     words = [p.text for p in topic.unknown if p.kind == "word" and len(p.text) >= 2 and p.text in said]
     return words[0] if words else ""
 
@@ -486,10 +531,25 @@ def apply_thresholds(signals: Signals, settings: Settings) -> Scope:
     topic = signals.topic
     if signals.unknown_share >= settings.scope_unknown_share:
         return Scope(False, "not_in_plan", topic.missing())
+    asked = signals.asked
+    if asked is not None and asked.unknown_share >= settings.scope_asked_unknown_share and asked.missing():
+        return Scope(False, "not_in_plan", asked.missing())
+    # the classifier alone never refuses a question made only of the plan's words: the refusal names one it lacks
+    if signals.offtopic is not None and signals.offtopic >= settings.offtopic_min:
+        word = unknown_word(topic)
+        if word:
+            return Scope(False, "unlike_plan", word)
     if signals.evidence is not None and signals.evidence < settings.scope_evidence_min:
         words = _topic_words(topic)
         return Scope(False, "weak_evidence", topic.missing() or (f"{words}方面的具体内容" if words else "这方面的内容"))
     return Scope(True, "ok")
+
+
+def unknown_word(topic: Topic) -> str:
+    """A word of the topic that the plan and the lexicon never use and that a refusal can name ("驾照"), or ""
+    (none, or only fragments of a sentence such as "年通车")."""
+    word = topic.missing() if topic.unknown_share > 0 else ""
+    return word if len(word) >= 2 and clean_name(word) and not _NOT_A_THING.search(word) else ""
 
 
 def decide_scope(
@@ -500,10 +560,11 @@ def decide_scope(
     hits: Sequence[Any] = (),
     settings: Settings | None = None,
     previous: str = "",
+    offtopic: float | None = None,
 ) -> Scope:
     """Classify a question; ``named_units`` = it names an article/part/glossary term; ``previous`` = the
-    question a follow-up leans on."""
-    signals = scope_signals(question, plan, named_units, retriever, hits, previous)
+    question a follow-up leans on; ``offtopic`` = the classifier's probability (None: no classifier)."""
+    signals = scope_signals(question, plan, named_units, retriever, hits, previous, offtopic)
     return apply_thresholds(signals, settings or _DEFAULTS)
 
 
@@ -626,7 +687,8 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
     (
         "money",
         re.compile(
-            r"(?:投资|投入|花|拨|补贴|补助|奖励|造价|预算|经费|收入|工资)(?:了|费|款)?(?:是|有|要|需要)?多少|多少(?:亿|万|元|钱|块|资金)|"
+            r"(?:投资|投入|花|拨|补贴|补助|奖励|造价|预算|经费|收入|工资|费|费用|负债|债务)(?:了|费|款)?(?:是|有|要|需要|大概)?多少|多少(?:亿|万|元|钱|块|资金)|"
+            r"几(?:块|毛)钱?|"
             r"几(?:亿|千万|百万|十万|万)|\bhow much (?:money|funding|investment)\b|"
             r"\bhow much\b(?= (?:will|does|did|would|is)\b.{0,60}\bcost)|\bwhat(?:'s| is) the budget\b"
         ),
@@ -635,7 +697,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
         "date",
         re.compile(
             r"哪一年|哪年|几几年|哪个月|几月份|哪天|哪一天|几号|具体(?:的|什么)?(?:时间|日期|年份)|"
-            r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式|开始)?(?:通|建|修|完工|开工|开业|开通|竣工|投用|投入|运营|落地|动工|完成|实现|开幕|招生|开放)|"
+            r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式|开始)?(?:通|建|修|完工|开工|开业|开通|竣工|投用|投入|运营|落地|动工|完成|实现|开幕|招生|开放|开学|开馆|开园|开门|开课|开张|搬)|"
             r"\bwhat year\b|\bwhich year\b|\bwhat date\b|\bwhen (?:was|were|did)\b|"
             r"\bwhen will\b(?=.*\b(?:open|opens|finished|completed|built|ready|start|done)\b)"
         ),
@@ -643,10 +705,10 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
     (
         "count",
         re.compile(
-            r"多少(?:公里|千米|米|平方|亩|吨|人|名|户|套|家|所|座|条|张|辆|床|个|项)|多长|多大面积|"
+            r"多少(?:公里|千米|米|平方|亩|吨|人|名|户|套|家|所|座|条|张|辆|床|个|项|班|趟|次|层|间|台|栋|位)|多长|全长|总长|多大面积|"
             r"(?:达到|突破|增长|增加|提高|提升|减少|下降|有)(?:了|到)?多少|具体(?:数字|数额|金额|指标|数据|数量|额度|数值)|"
             r"多少(?=[\u4e00-\u9fff])|多深|多高|多重|"
-            r"(?<![哪这那])(?<![多新][修建盖装开办搞弄招])几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍)"
+            r"(?<![哪这那])(?<![多新][修建盖装开办搞弄招])几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍|班|趟|层|间|台|栋|次|场)"
             r"(?=[\u4e00-\u9fff]{0,6}[?？]?$)|"
             r"(?:吞吐量|运量|货运量|产量|面积|长度|规模|人口)(?:是|有|能到|要到|达到)?多[少大长]|"
             r"(?:目标|指标|数量|总量|总数)(?:是|为|有|定为)?多少|"
@@ -660,10 +722,10 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
 # The unit a count question asks in ("多少家" → 家, "多长" → 公里/米, "几大工程" → 大): a number with another
 # unit ("1小时" beside "30号线红莲湖段有多长") does not answer it.
 _UNIT_ASKED = re.compile(
-    r"(?:多少|几)(公里|千米|平方米|平方公里|小时|分钟|个|家|名|人|所|座|条|项|户|亩|吨|年|批|大|强|级|纵|次|站|类|张|辆)"
+    r"(?:多少|几)(公里|千米|平方米|平方公里|小时|分钟|个|家|名|人|所|座|条|项|户|亩|吨|年|批|大|强|级|纵|次|站|类|张|辆|班|趟|层|间|台|栋|米)"
 )
 _LENGTH_ASKED = re.compile(
-    r"多长|多远|多宽|多深|多高|长度|\blength\b|\bhow (?:long|far|wide|deep|high|tall)\b|\bkilomet|\bmiles?\b"
+    r"多长|多远|多宽|多深|多高|长度|全长|总长|\blength\b|\bhow (?:long|far|wide|deep|high|tall)\b|\bkilomet|\bmiles?\b"
 )
 
 
@@ -673,7 +735,7 @@ _VOLUME_ASKED = re.compile(r"吞吐量|运量|货运量|产量|\bthroughput\b|\b
 
 def asked_units(question: str) -> tuple[str, ...]:
     """Units a count question asks in; empty when it names none ("有多少", "how many")."""
-    q = normalize(question)
+    q = plain_words(question)
     units = [m.group(1) for m in _UNIT_ASKED.finditer(q)]
     if not units:  # "多少集装箱": the thing counted stands in for a unit
         units = [m.group(1) for m in re.finditer(r"多少([\u4e00-\u9fff]{2})", q) if m.group(1) not in ("钱", "年")]

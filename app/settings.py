@@ -180,6 +180,20 @@ class Settings(BaseSettings):
         description="Refuse when this share of a question's topic (by length) is words neither the plan nor the "
         "reviewed lexicon uses (app.grounding); 1.01 turns the check off.",
     )
+    scope_asked_unknown_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.01,
+        description="Refuse a question that first states what the plan says and then asks when this share of what "
+        "it asks (by length) is words neither the plan nor the lexicon uses.",
+    )
+    offtopic_min: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.01,
+        description="Refuse when the scope classifier (index/offtopic.json, app.offtopic) gives at least this "
+        "probability of being off topic and the question holds a word the plan never uses; 1.01 turns it off.",
+    )
     scope_evidence_min: float = Field(
         0.3,
         ge=0.0,

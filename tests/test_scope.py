@@ -567,3 +567,118 @@ def test_a_refusal_names_a_thing_never_a_verb_or_an_amount():
 
     topic = Topic((Piece("总投资", True), Piece("达到", True), Piece("亿元", True)))
     assert _topic_words(topic) == "总投资"
+
+
+# -- this session: amounts in more units, claims followed by the real question, greetings, the classifier ----
+@pytest.mark.parametrize(
+    ("q", "kind"),
+    [
+        ("那座新桥总长多少米?", "count"),
+        ("区图书馆一共有好多层?", "count"),
+        ("去武汉的城际列车一天有几趟?", "count"),
+        ("职教园的住宿费多少?", "money"),
+        ("菜场的藕几块钱一斤?", "money"),
+        ("新图书馆几时开馆?", "date"),
+        ("公租房什么时候开门?", "date"),
+    ],
+)
+def test_more_ways_of_asking_an_amount(q, kind):
+    assert asks_for_figure(q) == kind
+
+
+def test_a_length_or_dialect_count_is_asked_in_its_unit():
+    assert {"米", "公里"} <= set(asked_units("那座新桥总长多少米?"))
+    assert "户" in asked_units("那个村有好多户?")
+    assert asks_for_figure("屋里老人病了好多年了,有冇得补助") is None  # "好多年了" = for many years
+
+
+@pytest.mark.parametrize(
+    ("q", "missing"),
+    [
+        ("规划说要建好老年大学,游泳课的教练是哪个?", "教练"),
+        ("规划里提出在蒲团建滑雪场,门口有停车位吗?", "滑雪场"),
+        ("科技馆是规划里的重点项目,里面有恐龙化石吗?", "科技馆"),
+        ("The plan encourages young people to start firms; what is the loan interest rate?", "interest"),
+    ],
+)
+def test_what_a_question_asks_after_its_claim_about_the_plan_must_be_in_the_plan(plan, q, missing):
+    s = scope(q, plan)
+    assert not s.in_scope and missing in s.missing
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "规划说要建好老年大学,这对老人意味着什么?",  # what a claim means is asked of the plan's own words
+        "规划里提出全面推进乡村振兴,具体要做哪些事?",
+        "规划提到光谷科技创新大走廊,华容怎么对接?",
+    ],
+)
+def test_a_claim_followed_by_a_question_the_plan_answers_stays_in_scope(plan, q):
+    assert scope(q, plan).in_scope
+
+
+@pytest.mark.parametrize(
+    ("q", "reason"),
+    [
+        ("早上好呀", "chitchat"),
+        ("吃过饭了没?", "chitchat"),
+        ("多谢啦!", "chitchat"),
+        ("你能听懂黄石方言吗?", "about_assistant"),
+        ("你会把我的问题转告给领导吗?", "about_assistant"),
+        ("你最喜欢华容的哪道菜?", "opinion"),
+        ("在临江开个烧烤摊划得来吗?", "advice"),
+        ("医保要不要提前补交?", "advice"),
+        ("我腰疼得睡不着,该怎么办?", "advice"),
+        ("蒲团乡乡长的电话号码是多少?", "person"),
+        ("华容区最近有哪些干部调任?", "person"),
+        ("Who was the party secretary of Huarong in 2019?", "person"),
+    ],
+)
+def test_greetings_the_assistant_likes_advice_and_officials(plan, q, reason):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == reason
+
+
+def test_a_thanks_before_a_real_question_is_not_chitchat(plan):
+    assert scope("谢谢,那第12条讲的是什么?", plan, named=True).in_scope
+
+
+def test_what_the_plan_says_needs_fixing_is_asked_of_the_plan_not_an_opinion(plan):
+    s = scope("Which shortcomings does the plan say Huarong must still overcome?", plan)
+    assert s.reason != "opinion"
+    assert scope("What are the weaknesses of this plan?", plan).reason == "opinion"
+
+
+def test_a_glossary_term_does_not_make_another_places_policy_the_plans(plan):
+    s = scope("厦门的楼宇经济有哪些扶持办法?", plan, named=True)
+    assert not s.in_scope and s.missing == "厦门"
+
+
+def _signals(plan, q, p):
+    return scope_signals(q, plan, False, offtopic=p)
+
+
+def test_the_classifier_refuses_only_a_question_holding_a_word_the_plan_never_uses(plan):
+    strange = _signals(plan, "华容区的文旅发展里有没有风筝活动?", 0.99)
+    s = apply_thresholds(strange, S)
+    assert not s.in_scope and s.reason == "unlike_plan" and "风筝" in s.missing
+    assert apply_thresholds(_signals(plan, "华容区的文旅发展里有没有风筝活动?", 0.5), S).in_scope
+    # a question made only of the plan's words is answered whatever the classifier says
+    assert apply_thresholds(_signals(plan, "华容区怎么发展三江港的多式联运?", 0.99), S).in_scope
+    # an amount goes to the "没有给出" reply that names the figure, never to the classifier
+    assert _signals(plan, "风筝节一年能办几场?", 0.99).offtopic is None
+
+
+def test_the_pipeline_asks_the_classifier_only_about_a_question_standing_on_its_own(plan, fake_retriever):
+    import numpy as np
+
+    from app.offtopic import OffTopic
+
+    always = OffTopic(np.zeros(fake_retriever.embedder.dim), 20.0, fake_retriever.embedder.id)
+    s = Settings(answer_cache=False)
+    p = Pipeline(fake_retriever, s, offtopic=always)
+    ans = p.answer("华容区的文旅发展里有没有风筝活动?")
+    assert ans.refused and "风筝" in ans.answer and not ans.related
+    follow = p.answer("那乡村旅游呢?", (Turn("user", "华容区的文旅发展里有没有风筝活动?"), Turn("assistant", "……")))
+    assert not follow.refused

@@ -58,7 +58,12 @@ def figure_missing(
     ranked = sorted(((weights.share(s.words), s) for s in pool), key=lambda t: (-t[0], order.get(t[1].ref, 99)))
     if not ranked or ranked[0][0] < settings.figure_topic_min:
         return None
-    close = [s for i, (v, s) in enumerate(ranked) if i < 3 or v >= settings.figure_close * ranked[0][0]]
+    # the leading three are searched too when they are about the topic at all (a near tie may hold the figure)
+    close = [
+        s
+        for i, (v, s) in enumerate(ranked)
+        if (i < 3 and v >= settings.figure_topic_min) or v >= settings.figure_close * ranked[0][0]
+    ]
     units = asked_units(query.text) if kind == "count" else ()
     amount = _with_unit(units) if units else AMOUNT[kind]
     # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period

@@ -23,6 +23,8 @@ from app.answering.refine import Refiner
 from app.answering.route import Decision, decide
 from app.answering.spans import PlanSpans, Sentence
 from app.gate import GatedModel, ModelGate
+from app.offtopic import OffTopic
+from app.offtopic import load as load_offtopic_file
 from app.prompts import prompts_version
 from app.refs import parse_ref
 from app.retrieve import Hit, Retriever, Turn
@@ -61,8 +63,10 @@ class Pipeline:
         model: GatedModel | None = None,
         cache: AnswerCache | None = None,
         notice: str = "",
+        offtopic: OffTopic | None = None,
     ) -> None:
         self.retriever = retriever
+        self.offtopic = offtopic
         self.plan = retriever.plan
         self.settings = settings
         self.model = model
@@ -81,17 +85,20 @@ class Pipeline:
         from app.models import ModelError
 
         cache = AnswerCache(settings.model_cache_dir / "answers.sqlite3") if settings.answer_cache else None
+        offtopic = load_offtopic(settings, retriever)
         wants_model = settings.mode == "llm" or (settings.mode == "auto" and settings.refine != "off")
         if not wants_model:
-            return cls(retriever, settings, None, cache)
+            return cls(retriever, settings, None, cache, offtopic=offtopic)
         try:
             generator = load_generator(settings)
         except ModelError as exc:
             if settings.mode == "llm":
                 raise
             log.warning("no language model (%s): answers are composed from the plan's text only", exc)
-            return cls(retriever, settings, None, cache, NO_MODEL_NOTICE if settings.refine != "off" else "")
-        return cls(retriever, settings, GatedModel(generator, gate or ModelGate(settings.queue_size)), cache)
+            notice = NO_MODEL_NOTICE if settings.refine != "off" else ""
+            return cls(retriever, settings, None, cache, notice, offtopic)
+        gated = GatedModel(generator, gate or ModelGate(settings.queue_size))
+        return cls(retriever, settings, gated, cache, offtopic=offtopic)
 
     @property
     def model_name(self) -> str:
@@ -116,7 +123,7 @@ class Pipeline:
         hits = tuple(self.retriever.search(query.text, k=s.top_k, history=query.history))
         timer.mark("retrieve_ms")
         yield Hits(hits)
-        decision = decide(query, hits, self.plan, self.retriever, self.spans, s)
+        decision = decide(query, hits, self.plan, self.retriever, self.spans, s, self.offtopic)
         yield Route(decision.kind, decision.reason)
         if decision.kind != "compose":
             yield from self._reply(query, hits, decision, timer)
@@ -223,6 +230,14 @@ class Pipeline:
             spans=spans,
             scope_reason="ok",
         )
+
+
+def load_offtopic(settings: Settings, retriever: Retriever) -> OffTopic | None:
+    """The scope classifier fitted for this embedder, or None (scope then uses its rules alone; logged)."""
+    if settings.offtopic_min > 1.0:
+        return None
+    embedder = retriever.embedder
+    return load_offtopic_file(settings.index_dir / "offtopic.json", embedder.id, embedder.dim, log.warning)
 
 
 def _generic_tokens() -> set[str]:

@@ -27,7 +27,7 @@ from app.retrieve import Hit
 # priced is often one the plan names ("三江港冷链物流基地").
 _NO_SUGGESTIONS = {
     "instructions", "about_assistant", "opinion", "chitchat", "weather", "realtime", "person", "service", "personal",
-    "advice", "general", "other_region",
+    "advice", "general", "other_region", "unlike_plan",
 }  # fmt: skip
 
 

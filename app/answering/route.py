@@ -17,6 +17,7 @@ from app.answering.figures import figure_missing
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence
 from app.corpus import Plan
+from app.offtopic import OffTopic
 from app.refs import Ref, find_refs
 from app.retrieve import Hit, Retriever
 from app.scope import FigureKind, Scope, asks_for_figure, decide_scope, figure_subject
@@ -32,18 +33,41 @@ class Decision:
     closest: Sentence | None = None  # no_figure: the plan's closest sentence
 
 
+def offtopic_probability(query: Query, retriever: Retriever, offtopic: OffTopic | None) -> float | None:
+    """The classifier's probability for a question standing on its own (a follow-up's topic was asked before);
+    the query vector is the one retrieval already computed."""
+    if offtopic is None or query.previous:
+        return None
+    return offtopic.probability(retriever.embed_query(query.text))
+
+
 def missing_units(question: str, plan: Plan) -> list[Ref]:
     return [m.ref for m in find_refs(question) if not plan.exists(m.ref)]
 
 
 def decide(
-    query: Query, hits: Sequence[Hit], plan: Plan, retriever: Retriever, spans: PlanSpans, settings: Settings
+    query: Query,
+    hits: Sequence[Hit],
+    plan: Plan,
+    retriever: Retriever,
+    spans: PlanSpans,
+    settings: Settings,
+    offtopic: OffTopic | None = None,
 ) -> Decision:
     absent = missing_units(query.text, plan)
     if absent:
         return Decision("missing_unit", "unit_not_in_plan", str(absent[0]))
     named = any(h.via != "ranked" for h in hits)
-    scope: Scope = decide_scope(query.text, plan, named, retriever, hits, settings, query.previous)
+    scope: Scope = decide_scope(
+        query.text,
+        plan,
+        named,
+        retriever,
+        hits,
+        settings,
+        query.previous,
+        offtopic_probability(query, retriever, offtopic),
+    )
     if not scope.in_scope:
         kind = asks_for_figure(query.text) if scope.reason == "weak_evidence" else None
         if kind is not None:  # "总投资要达到多少亿元": what is missing is the figure, not "投资" as such
