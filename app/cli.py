@@ -187,8 +187,10 @@ def _eval_scope(args: argparse.Namespace, settings: Settings) -> int:
             _print_json({"curves": curves, "split": args.split})
             return 0
         print(f"split: {args.split}; settings: {json.dumps(curves['settings'])}")
-        for name in ("unknown_share", "evidence_min", "evidence_min_alone"):
-            label = "scope_evidence_min (share check off)" if name == "evidence_min_alone" else f"scope_{name}"
+        for name in ("unknown_share", "evidence_min", "evidence_min_alone", "offtopic_min"):
+            label = {"evidence_min_alone": "scope_evidence_min (share check off)", "offtopic_min": "offtopic_min"}.get(
+                name, f"scope_{name}"
+            )
             print(f"\n| {label} | out of scope refused | false refusals |\n|---|---|---|")
             for row in curves[name]:
                 print(f"| {row['threshold']} | {row['out_of_scope_refused']:.1%} | {row['false_refusals']:.1%} |")

@@ -518,6 +518,7 @@ def asked_thing_absent(question: str, topic: Topic) -> str:
         if (
             p.kind in ("word", "english")
             and len(p.text) >= 2
+            and clean_name(p.text)  # "哪个镇来建": "镇来" is no thing
             and any(p.text in s and len(s) - len(p.text) <= 1 for s in spans)
         ):
             return p.text
