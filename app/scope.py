@@ -22,14 +22,18 @@ The model never decides scope: small models refuse good questions and answer bad
    or has a section on, the things compared or asked a list of), years the plan never mentions, and the share of the
    question's topic made of words neither the plan nor the reviewed lexicon uses
    (``Settings.scope_unknown_share``);
-7. **retrieval evidence on content words**: the leading retrieved units must hold enough of
+7. **what is asked after a claim** ("规划说要建好老年大学,报名费多少") must be the plan's words
+   (``Settings.scope_asked_unknown_share``), and the **classifier** (``app.offtopic``: how much the
+   question's embedding reads like off-topic questions) refuses one that also holds a word the plan lacks
+   (``Settings.offtopic_min``; never a figure question or a follow-up);
+8. **retrieval evidence on content words**: the leading retrieved units must hold enough of
    the question's own topic words, IDF-weighted (``Settings.scope_evidence_min``), so that a
    question whose words the plan uses only in unrelated places is not answered with quotes.
 
 Every refusal carries ``missing``: what the plan does not cover, shown by the refusal
 template.  Thresholds are :class:`~app.settings.Settings` fields; how they were chosen, and
 what they cost on unseen questions, is in docs/answers.md ("Scope").  Nothing here calls a
-model.
+model or embeds: the classifier's probability comes in as a number.
 
 ``asks_for_figure`` spots questions after an amount or a date ("增长百分之几", "投资多少亿",
 "哪一年通车"): the plan states very few figures, so ``app.answering`` checks whether the
@@ -526,7 +530,8 @@ def asked_thing_absent(question: str, topic: Topic) -> str:
 
 
 def apply_thresholds(signals: Signals, settings: Settings) -> Scope:
-    """Steps 6–7: the share of unknown topic words, then retrieval evidence on content words."""
+    """Steps 6–8: the share of unknown topic words, what is asked after a claim, the classifier, then retrieval
+    evidence on content words."""
     if signals.decided is not None:
         return signals.decided
     topic = signals.topic
