@@ -313,9 +313,10 @@ _DIALECT = [
     (re.compile(r"么子|么事|啥子|哪样"), "什么"),
     (re.compile(r"(?<![什怎那这])么样"), "怎么"),
     (re.compile(r"(?<![什怎那这要])么时候|啥时候"), "什么时候"),
+    # 好多 asks "how many" only before a unit ("好多户"; not "好多年了": for many years); 几多 always asks
     (
         re.compile(
-            r"(?:好多|几多)(?=(?:钱|块|元|亿|万|人|家|个|公里|米|亩|张|所|条|户|班|趟|次|层|间|台|栋|辆|床|位|斤)(?!了))"
+            r"好多(?=(?:钱|块|元|亿|万|人|家|个|公里|米|亩|张|所|条|户|班|趟|次|层|间|台|栋|辆|床|位|斤)(?!了))"
         ),
         "多少",
     ),
@@ -538,8 +539,10 @@ def apply_thresholds(signals: Signals, settings: Settings) -> Scope:
     if signals.unknown_share >= settings.scope_unknown_share:
         return Scope(False, "not_in_plan", topic.missing())
     asked = signals.asked
-    if asked is not None and asked.unknown_share >= settings.scope_asked_unknown_share and asked.missing():
-        return Scope(False, "not_in_plan", asked.missing())
+    if asked is not None and asked.unknown_share >= settings.scope_asked_unknown_share:
+        lacking = asked.missing()
+        if lacking:
+            return Scope(False, "not_in_plan", lacking)
     # the classifier alone never refuses a question made only of the plan's words: the refusal names one it lacks
     if signals.offtopic is not None and signals.offtopic >= settings.offtopic_min:
         word = unknown_word(topic)
@@ -555,7 +558,7 @@ def unknown_word(topic: Topic) -> str:
     """A word of the topic that the plan and the lexicon never use and that a refusal can name ("驾照"), or ""
     (none, or only fragments of a sentence such as "年通车")."""
     word = topic.missing() if topic.unknown_share > 0 else ""
-    return word if len(word) >= 2 and clean_name(word) and not _NOT_A_THING.search(word) else ""
+    return word if len(word) >= 2 and nameable(word) else ""
 
 
 def decide_scope(
@@ -631,12 +634,12 @@ def _rule_missing(name: str, label: str, matched: str, topic: Topic) -> str:
     if name in ("realtime", "weather", "chitchat"):
         return label  # "实时信息": what the question needs, not a fragment of it ("高铁票订一张明天…")
     name_ = topic.missing()
-    return name_ if name_ and clean_name(name_) and not _NOT_A_THING.search(name_) else label
+    return name_ if name_ and nameable(name_) else label
 
 
 def _topic_words(topic: Topic) -> str:
     """The question's longest topic word that reads as a thing ("总投资", not "达到" or "亿元"), or ""."""
-    things = [p.text for p in topic.known if clean_name(p.text) and not _NOT_A_THING.search(p.text)]
+    things = [p.text for p in topic.known if nameable(p.text)]
     return max(things, key=len, default="")
 
 
@@ -644,6 +647,11 @@ def _topic_words(topic: Topic) -> str:
 _NOT_A_THING = re.compile(
     r"^(?:达到|实现|突破|增长|提高|提升|完成|需要|进行|开展|推进|加快|申请|办理|准备|报名|提交|领取)$|[亿万千百]?元$|^多少|^几"
 )
+
+
+def nameable(word: str) -> bool:
+    """Can a refusal name it: a word that reads as a thing, not a run of a sentence, a verb or an amount?"""
+    return clean_name(word) and not _NOT_A_THING.search(word)
 
 
 def evidence(topic: Topic, hits: Sequence[Any], plan: Plan, retriever: Any, units: int = 3) -> float | None:
