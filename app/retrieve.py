@@ -10,7 +10,8 @@ Order of evidence:
 3. everything else is ranked by a weighted sum of three min-max-normalised views:
    dense cosine of the chunk, BM25 (CJK bigrams) of the chunk, and dense cosine of the
    unit's best-matching single sentence (articles only); a unit scores as its best
-   chunk.  Weights were measured on ``tests/data/gold.jsonl`` and checked on the
+   chunk.  A part's heading and preamble are ranked only when they match best of all
+   ("加快建设田园新华容要对标哪里的先进经验?"); otherwise parts come by reference.  Weights were measured on ``tests/data/gold.jsonl`` and checked on the
    held-out set (see docs/retrieval.md).
 
 Follow-up questions ("那段店镇呢?") are searched together with the previous user turn.
@@ -59,6 +60,7 @@ _DEFINITION_CUES = (
     "是个什么",
     "指的是",
     "怎么理解",
+    "界定",
     "标准",
     "区别",
     "what is",
@@ -321,8 +323,8 @@ class Retriever:
         for ref, (score, chunk) in ranked:
             if len(hits) >= k:
                 break
-            if ref in seen or ref.kind == "part":  # parts only when asked for by reference
-                continue
+            if ref in seen or (ref.kind == "part" and (hits or ref != ranked[0][0])):
+                continue  # a part's preamble only when it matches best; else when asked for by reference
             seen.add(ref)
             hits.append(self._hit(ref, chunk, score, "ranked"))
         return hits[:k]

@@ -667,7 +667,7 @@ def evidence(topic: Topic, hits: Sequence[Any], plan: Plan, retriever: Any, unit
     if not total:
         return None
     best = 0.0
-    for h in [h for h in hits if h.kind != "part"][:units]:
+    for h in list(hits)[:units]:
         have = set(content_tokens(plan.unit_text(h.ref)))
         best = max(best, sum(v for t, v in weights.items() if t in have) / total)
     return best

@@ -123,3 +123,13 @@ def test_everyday_and_english_words_reach_the_plans_words():
     assert "民宿" in plan_words("any homestay for visitors?")
     assert "能人回乡" in plan_words("在外面的老乡回来投资")
     assert "十三五" not in plan_words("What does the Five-Year Plan say about parks?")
+
+
+def test_a_part_is_ranked_only_when_its_preamble_matches_best(fake_retriever):
+    from app.refs import Ref
+
+    hits = fake_retriever.search("加快建设田园新华容,要对标哪里的先进经验?", k=5)
+    assert hits[0].ref == Ref("part", 4) and hits[0].via == "ranked"
+    assert all(h.ref.kind != "part" for h in hits[1:])
+    other = fake_retriever.search("三江港要建设哪些物流项目?", k=5)
+    assert all(h.ref.kind != "part" for h in other)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence, Span
@@ -41,12 +41,12 @@ _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
 _PLAN_NAMED = re.compile(r"十四五|14th|fourteenth")
 _VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[- ]term\b|\bvision\b")
 _PAST = re.compile(
-    r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|\bdid\b|\bachiev|\bso far\b|\bpast\b"
+    r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|评上|获评|荣获|获得过|\bdid\b|\bachiev|\bso far\b|\bpast\b"
 )
 _FUTURE = re.compile(r"以后|往后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
 # A question after what a term means (a glossary definition answers it on its own).
 _DEFINE = re.compile(
-    r"是什么意思|啥意思|什么意思|是指|指的是|指什么|含义|定义|是什么|是啥|\bmean\b|\bmeans\b|\bmeaning\b|\bwhat is\b|"
+    r"是什么意思|啥意思|什么意思|是指|指的是|指什么|含义|定义|界定|是什么|是啥|\bmean\b|\bmeans\b|\bmeaning\b|\bwhat is\b|"
     r"\bwhat's\b|\bdefin"
 )
 _COUNT_WORD = re.compile(r"[一二三四五六七八九十两几][个项条种座所家]|哪[一二三四五六七八九十两几]")
@@ -114,10 +114,20 @@ def time_frame(question: str) -> str:
 def query_frame(query: Query) -> str:
     """The time frame a question asks about; a follow-up that names its own ("到2035年呢?", "往后五年呢")
     leaves the previous question's frame."""
-    own = normalize(query.text)
-    if any(p.search(own) for p in (_PAST_NAMED, _PLAN_NAMED, _VISION, _PAST, _FUTURE)):
+    if _names_frame(query.text):
         return time_frame(query.text)
     return time_frame(query.topic)
+
+
+def _leads(sent: Sentence, place: tuple[str, ...]) -> bool:
+    """Is the town the subject of one of the sentence's clauses ("蒲团加快建设…")?"""
+    return any(c.text.startswith(p) for c in sent.clauses for p in place if not p.isascii())
+
+
+def _names_frame(text: str, future: bool = True) -> bool:
+    """Does the text name a time frame (with ``future``, also by a bare 要 / 以后)?"""
+    q = normalize(text)
+    return any(p.search(q) for p in (_PAST_NAMED, _PLAN_NAMED, _VISION, _PAST, *([_FUTURE] if future else [])))
 
 
 def parts(question: str, weights: Weights, min_share: float) -> list[str]:
@@ -165,7 +175,7 @@ class Composer:
 
     def units(self, hits: Sequence[Hit]) -> list[Hit]:
         """The units answers may quote: the leading ones, minus those far weaker than the best."""
-        units = [h for h in hits if h.kind != "part"][: self.settings.compose_units]
+        units = list(hits)[: self.settings.compose_units]
         if not units:
             return []
         floor = self.settings.compose_unit_floor * units[0].score
@@ -279,7 +289,7 @@ class Composer:
             delta += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it, about the thing asked
         if a.place and shared_with_others(sent, a.place, list(a.others)):
             delta -= s.place_list_penalty
-        if a.place and any(c.text.startswith(p) for c in sent.clauses for p in a.place if not p.isascii()):
+        if a.place and _leads(sent, a.place):
             delta += s.place_subject_bonus  # "蒲团加快建设…": the town is what the sentence is about
         if (a.said_before and quoted_in(sent, a.said_before)) or sum(x in sent.text for x in a.listed) >= 2:
             delta -= s.followup_repeat_penalty  # "那第三个呢" asks about the item, not for the list again
@@ -300,7 +310,7 @@ class Composer:
         ranked = self.scored(query, hits, weights, place, a)
         if not ranked:
             return [], [], []
-        chosen, extra, more = self.pick(query, ranked, weights, place)
+        chosen, extra, more = self.pick(query, hits, ranked, weights, place)
         chosen, cut = self.structure.complete(chosen, self.settings.heading_body_max)
         if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(normalize(query.text)):
             used = self.structure.usage(chosen[0].ref, weights.share)  # "will the district do X": where it says so
@@ -333,7 +343,12 @@ class Composer:
         return [self.trim(sent, weights) for sent in chosen], extra, list(dict.fromkeys([*listed, *cut]))
 
     def pick(
-        self, query: Query, ranked: list[tuple[float, Sentence]], weights: Weights, place: tuple[str, ...]
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        ranked: list[tuple[float, Sentence]],
+        weights: Weights,
+        place: tuple[str, ...],
     ) -> tuple[list[Sentence], list[Hit], list[Ref]]:
         """The best sentence, the best of each part of a several-part question, then the ones that cover what
         those left out; and the units of qualifying sentences left out for the length limit."""
@@ -342,14 +357,32 @@ class Composer:
         chosen: list[Sentence] = [ranked[0][1]]
         covered = weights.matched(ranked[0][1].words)
         split = parts(query.text, weights, s.part_min_share)
+        whole = self.asked(query, place)
         for part in split[: s.max_spans_multi]:  # each part of a several-part question gets its best sentence
             sub = Query(part, query.history, query.previous)
             sub_hits = self.retriever.search(part, k=s.top_k)
-            sub_ranked = self.scored(sub, sub_hits, Weights(self.retriever, sub), place)
+            own = self.structure.place(Query(part, ())) or place  # "庙岭和临江分别…": each part about its own town
+            asked = self.asked(sub, own)
+            if not _names_frame(part, future=False):  # "到2035年,基层治理和公共服务分别…": the question's frame
+                asked = replace(asked, frame=whole.frame)
+            sub_ranked = self.scored(sub, sub_hits, Weights(self.retriever, sub), own, asked)
             if sub_ranked and sub_ranked[0][1] not in chosen:
                 chosen.append(sub_ranked[0][1])
                 extra += [h for h in sub_hits if h.ref == sub_ranked[0][1].ref]
                 covered |= weights.matched(sub_ranked[0][1].words)
+        named = self.structure.named_places(query.text)
+        for other in named if len(named) > 1 else []:  # "庙岭和临江分别…": each town's own best sentence
+            if any(_leads(x, other) for x in chosen):
+                continue
+            # the town's own sentence ("临江围绕三江港…", not a list of towns), of the time frame asked about
+            leading = [
+                sent
+                for _, sent in self.scored(query, hits, weights, other)
+                if _leads(sent, other) and (whole.which or self.structure.frame(sent.ref) == whole.frame)
+            ]
+            if leading and leading[0] not in chosen:
+                chosen.append(leading[0])
+                covered |= weights.matched(leading[0].words)
         several = bool(split) or bool(parts(query.text, weights, s.part_min_share / 2))
         limit = s.max_spans_multi if several or place else s.max_spans
         best = ranked[0][0]

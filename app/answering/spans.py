@@ -99,6 +99,9 @@ class PlanSpans:
         for g in plan.glossary:
             self.by_unit[g.ref] = split_unit(g.ref, g.text)
         self.all: list[Sentence] = [s for sents in self.by_unit.values() for s in sents]
+        for p in plan.parts:  # a part's heading and preamble are quotable, but only when retrieval finds the part
+            ref = Ref("part", p.number)
+            self.by_unit[ref] = split_unit(ref, plan.unit_text(ref))
 
     def sentences(self, ref: Ref) -> list[Sentence]:
         return self.by_unit.get(ref, [])

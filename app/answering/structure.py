@@ -78,12 +78,23 @@ class PlanStructure:
     def place(self, query: Query) -> tuple[str, ...]:
         """Aliases of the place the question is about (its own words first, then a follow-up's topic)."""
         for text in (query.text, query.previous):
-            q = normalize(text).replace("huarong town", "huarong-town")
-            for _, aliases in self.places:
-                english = any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", q) for a in aliases if a.isascii())
-                if english or names_place(q, aliases):
-                    return aliases
+            named = self.named_places(text)
+            if named:
+                return named[0]
         return ()
+
+    def named_places(self, text: str) -> list[tuple[str, ...]]:
+        """Aliases of every place ``text`` names, in the order it names them."""
+        q = normalize(text).replace("huarong town", "huarong-town")
+        found: list[tuple[int, tuple[str, ...]]] = []
+        for _, aliases in self.places:
+            at = [
+                m.start() for a in aliases if a.isascii() for m in re.finditer(rf"(?<![a-z]){re.escape(a)}(?![a-z])", q)
+            ]
+            at += [m.start() for a in aliases if not a.isascii() for m in re.finditer(_place_pattern(a), q)]
+            if at:
+                found.append((min(at), aliases))
+        return [aliases for _, aliases in sorted(found)]
 
     def units_naming(self, place: tuple[str, ...]) -> list[Hit]:
         """Every article naming the place."""
@@ -178,9 +189,13 @@ def counted_zh(question: str) -> tuple[int, str] | None:
     return (n, m.group(2)) if n >= 2 else None
 
 
+def _place_pattern(alias: str) -> str:
+    return rf"{re.escape(alias)}(?!大道|路|街|大街)"
+
+
 def names_place(text: str, aliases: Sequence[str]) -> bool:
     """Does ``text`` name the town (not a road named after it: "临江大道" is not 临江乡)?"""
-    return any(re.search(rf"{re.escape(a)}(?!大道|路|街|大街)", text) for a in aliases if not a.isascii())
+    return any(re.search(_place_pattern(a), text) for a in aliases if not a.isascii())
 
 
 def shared_with_others(sent: Sentence, place: tuple[str, ...], others: list[str]) -> bool:

@@ -54,6 +54,7 @@ def test_past_achievements_are_labelled_and_not_offered_for_plans(composer):
     assert time_frame("到2035年华容要达到什么目标?") == "vision"
     assert time_frame("过去五年取得了哪些成绩?") == "past"
     assert time_frame("以后看病方便吗") == "plan"
+    assert time_frame("段店镇的农村公路评上了么子") == "past"
 
 
 def test_a_two_part_question_gets_a_span_for_each_part(composer):
@@ -226,3 +227,25 @@ def test_a_list_answer_points_to_its_article_when_a_sentence_left_out_also_answe
 def test_a_complete_list_answer_gets_no_pointer(composer):
     c = compose(composer, "红莲湖、五四湖、南迹湖这几个湖怎么治理?")
     assert c is not None and "原文还有相关内容" not in c.text
+
+
+def test_two_towns_asked_together_each_get_their_own_sentence(composer):
+    for q in ["庙岭和临江分别重点发展什么?", "What will Miaoling and Linjiang each focus on?"]:
+        c = compose(composer, q)
+        assert c is not None
+        assert "庙岭重点发展数字经济" in c.text and "临江围绕三江港" in c.text, q
+
+
+def test_the_parts_of_a_question_keep_its_time_frame(composer):
+    c = compose(composer, "到2035年,基层治理和公共服务分别要达到什么程度?")
+    assert c is not None
+    assert "（展望二〇三五年）“公共文化服务水平大幅提升,现代公共服务体系基本建成" in c.text
+    assert "基层治理体系和治理能力现代化基本实现" in c.text
+
+
+def test_a_parts_preamble_answers_what_only_it_says(composer, plan):
+    c = compose(composer, "加快建设田园新华容,要对标哪里的先进经验?")
+    assert c is not None
+    assert "对标浙江乡村振兴先进经验" in c.text and "[第四部分]" in c.text
+    for span in c.spans:
+        assert plan.unit_text(span.ref)[span.start : span.end] == span.text
