@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     span_goal_bonus: float = Field(
         0.4, ge=0.0, le=2.0, description="Bonus for goals-article sentences on the thing asked (…末…程度)."
     )
+    frame_free_units: int = Field(
+        2, ge=0, le=10, description="Units searched without the time frame a question names (a wrong premise)."
+    )
     span_frame_override: float = Field(
         0.3, ge=0.0, le=1.0, description="No frame penalty when no asked-frame sentence holds this share."
     )

@@ -124,6 +124,20 @@ def _leads(sent: Sentence, place: tuple[str, ...]) -> bool:
     return any(c.text.startswith(p) for c in sent.clauses for p in place if not p.isascii())
 
 
+_FRAME_WORDS = re.compile(
+    r"十三五|十四五|“十三五”|“十四五”|(?:到|在)?(?:2035|二〇三五)年?|远景目标|展望|主要目标|时期|期间|"
+    r"\b(?:13th|14th|thirteenth|fourteenth)\b|\b(?:by|in|for) 2035\b|\b2035\b|\bvision\b|\bfive-year plan\b"
+)
+
+
+def _without_frame(text: str) -> str:
+    """The question without the time frame it names explicitly; "" when it names none."""
+    q = normalize(text)
+    if not (_PAST_NAMED.search(q) or _PLAN_NAMED.search(q) or _VISION.search(q)):
+        return ""
+    return _FRAME_WORDS.sub(" ", q).strip()
+
+
 def _names_frame(text: str, future: bool = True) -> bool:
     """Does the text name a time frame (with ``future``, also by a bare 要 / 以后)?"""
     q = normalize(text)
@@ -157,6 +171,7 @@ class _Asked:
     others: tuple[str, ...]  # the other towns
     said_before: str  # the previous answer, when an ordinal pointed into its list
     listed: tuple[str, ...]  # that list
+    unframed: str = ""  # the question without the time frame it names ("2035年…突破百亿元吗" → "…突破百亿元吗")
 
 
 class Composer:
@@ -194,6 +209,7 @@ class Composer:
             others=tuple(self.structure.other_towns(place)) if place else (),
             said_before=normalize(said) if query.asked else "",  # only when "第三个" was resolved to an item
             listed=query.listed,
+            unframed=_without_frame(query.text),
         )
 
     def candidates(self, hits: Sequence[Hit], a: _Asked) -> tuple[list[Hit], list[tuple[Hit, Sentence]]]:
@@ -207,6 +223,10 @@ class Composer:
             added += st.framed_units(a.frame, a.which)
         if a.counted and not a.place:  # "哪三个示范区": every article with a sentence naming three of them
             added += st.counted_units(a.counted)
+        if a.unframed:
+            # "2035年要突破百亿元吗": what the question asks about may be said in another time frame (then quoted
+            # with that frame's label, which corrects the premise)
+            added += self.retriever.search(a.unframed, k=self.settings.frame_free_units)
         have = {u.ref for u in units}
         units += {h.ref: h for h in added if h.ref not in have}.values()  # each added article once
         if a.place:  # only sentences that name the place, from every article that names it (retrieved ones first)

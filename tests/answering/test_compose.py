@@ -249,3 +249,9 @@ def test_a_parts_preamble_answers_what_only_it_says(composer, plan):
     assert "对标浙江乡村振兴先进经验" in c.text and "[第四部分]" in c.text
     for span in c.spans:
         assert plan.unit_text(span.ref)[span.start : span.end] == span.text
+
+
+def test_a_wrong_premise_about_an_achievement_gets_the_labelled_achievement(composer):
+    c = compose(composer, "2035年远景目标说地区生产总值要突破百亿元,对吗?")
+    assert c is not None
+    assert "（回顾“十三五”时期）“综合实力显著增强,地区生产总值突破百亿元" in c.text
