@@ -269,7 +269,9 @@ class Grounder:
         self._en_lexicon = {_trigger(p) for p, _ in self.expansions if _trigger(p).isascii()}
         # compiled once: a pattern built per question and phrase would thrash ``re``'s cache
         self._en_phrases = [
-            (t, re.compile(rf"(?<![a-z]){re.escape(t)}(?![a-z])")) for t in sorted(self._en_lexicon) if " " in t
+            (t, re.compile(rf"(?<![a-z]){re.escape(t)}(?![a-z])"))
+            for t in sorted(self._en_lexicon)
+            if re.search(r"[ \-]", t)
         ]
         self.places = load_places() if places is None else places
         self._zh_places = {zh for zh in self.places.values() if not self.in_plan(zh)}  # outside places it never names
@@ -315,8 +317,8 @@ class Grounder:
             pieces += self._chinese(run)
         phrases = self._phrase_words(q)  # the lexicon's English phrases found whole
         pieces += self._latin(q, phrases)
-        pieces += self._places(q, pieces)
-        pieces += self._english_names(question, phrases)
+        pieces += self._places(q, pieces, phrases)
+        pieces += self._english_names(question.replace("–", "-"), phrases)
         return Topic(tuple(_dedupe(pieces)), tuple(self.lexicon_words(q)), english)
 
     def segment(self, run: str) -> list[tuple[str, str]]:
@@ -487,13 +489,16 @@ class Grounder:
                 return True
         return False
 
-    def _places(self, q: str, pieces: list[Piece]) -> list[Piece]:
+    def _places(self, q: str, pieces: list[Piece], phrases: Collection[str] = ()) -> list[Piece]:
         """Places outside Huarong named in the question.  Chinese names count where the plan's words do not
-        already explain the characters (so "幸福建设" holds no "福建")."""
+        already explain the characters (so "幸福建设" holds no "福建"); English ones outside the lexicon's phrases
+        (``phrases``: "wuhan-huangshi" is the plan's 武黄高速, not 黄石)."""
         unknown_text = " ".join(p.text for p in pieces if not p.known)
         out = []
         for name, zh in self.places.items():
             if name.isascii():
+                if any(name in w for w in phrases):
+                    continue
                 if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", q):
                     out.append(Piece(zh, self.in_plan(zh), "place"))
             elif self.in_plan(name):

@@ -21,14 +21,16 @@ The model never decides scope: small models refuse good questions and answer bad
    outside places, numbered items, a name put in quotes, what the question says the plan proposes
    or has a section on, the things compared or asked a list of), years the plan never mentions, and the share of the
    question's topic made of words neither the plan nor the reviewed lexicon uses
-   (``Settings.scope_unknown_share``);
+   (``Settings.scope_unknown_share``) — unless the classifier finds the question very like the plan's
+   own questions (``Settings.offtopic_keep``: "村里的水电路这些,以后会不会弄好点?" is everyday speech);
 7. **what is asked after a claim** ("规划说要建好老年大学,报名费多少") must be the plan's words
    (``Settings.scope_asked_unknown_share``), and the **classifier** (``app.offtopic``: how much the
    question's embedding reads like off-topic questions) refuses one that also holds a word the plan lacks
    (``Settings.offtopic_min``; never a figure question or a follow-up);
 8. **retrieval evidence on content words**: the leading retrieved units must hold enough of
    the question's own topic words, IDF-weighted (``Settings.scope_evidence_min``), so that a
-   question whose words the plan uses only in unrelated places is not answered with quotes.
+   question whose words the plan uses only in unrelated places is not answered with quotes (the same
+   classifier exception applies).
 
 Every refusal carries ``missing``: what the plan does not cover, shown by the refusal
 template.  Thresholds are :class:`~app.settings.Settings` fields; how they were chosen, and
@@ -302,21 +304,29 @@ def grounder_for(plan: Plan, retriever: Any = None) -> Grounder:
 
 
 # Complaints about running back and forth for an errand ask about the plan's 最多跑一次 reform, not the errand.
+# "梁子湖在规划里是在什么地方提到的": where the plan's text says it, not where the place is
+_WHERE_IN_TEXT = re.compile(
+    r"(?:在哪|哪里|什么地方|哪儿|哪部分|哪一部分)(?:里|儿)?(?:被)?(?:提到|出现|写到|说到|讲到|提及)|"
+    r"(?:出现|提到|提及|写)在(?:哪|什么地方)"
+)
 _FEWER_TRIPS = re.compile(
-    r"跑(?:了)?(?:好几|几|两|三|多)趟|来回跑|跑来跑去|少跑|跑一次|一趟(?:就|搞定|办完|办好)|多次跑"
+    r"跑(?:了)?(?:好几|几|两|三|多)趟|来回跑|跑来跑去|少跑|跑一次|一趟(?:就|搞定|办完|办好)|多次跑|(?:少|多)?折腾几趟"
 )
 
 
+_UNITS = r"(?:钱|块|元|亿|万|人|家|个|公里|米|亩|张|所|条|户|班|趟|次|层|间|台|栋|辆|床|位|斤)"
 # Hubei / colloquial question words, read as their Mandarin forms by the phrase families below ("么子材料" asks
 # "什么材料", "好多钱" asks "多少钱"); the topic itself is grounded on the question as written.
 _DIALECT = [
     (re.compile(r"么子|么事|啥子|哪样"), "什么"),
     (re.compile(r"(?<![什怎那这])么样"), "怎么"),
     (re.compile(r"(?<![什怎那这要])么时候|啥时候"), "什么时候"),
-    # 好多 asks "how many" only before a unit ("好多户"; not "好多年了": for many years); 几多 always asks
+    # 好多 asks "how many" only before a unit, after a verb or ending the question ("要花好多钱", "一年好多钱?";
+    # not "好多年了": for many years, nor "村里好多人不懂法": many people); 几多 always asks
     (
         re.compile(
-            r"好多(?=(?:钱|块|元|亿|万|人|家|个|公里|米|亩|张|所|条|户|班|趟|次|层|间|台|栋|辆|床|位|斤)(?!了))"
+            rf"(?<=[有要花用投建修招是搞卖赚拿给补收交发涨到达共总])好多(?={_UNITS}(?!了))|"
+            rf"好多(?={_UNITS}(?:[?？,，。!！呢啊哦吧嘛撒]|$))"
         ),
         "多少",
     ),
@@ -428,6 +438,7 @@ def scope_signals(
         if m and not (
             (name == "realtime" and _PLAN_PERIOD.search(q))  # "十三五时就已经建成了吗" asks the plan
             or (name == "service" and _FEWER_TRIPS.search(q))  # "办个证要跑好几趟": the 最多跑一次 reform
+            or (name == "general" and _WHERE_IN_TEXT.search(q))
         ):
             return done(Scope(False, name, _rule_missing(name, label, m.group(0), topic)))
     region = other_region_plan(q)
@@ -446,6 +457,7 @@ def scope_signals(
     # the plan's own periods: "2021-2025" (十四五), "2016到2020年" (十三五), "到2025年" (the end of 十四五)
     periods = {y for m in _PERIOD.finditer(q) for y in m.groups() if 2016 <= int(y) <= 2025}
     periods |= set(re.findall(r"(?:到|至|在)(202[1-5])年?(?:前|底|末|时|以前|之前)?", q))
+    periods |= set(re.findall(r"\b(?:by|in|until|before|through|till)(?: the end of)? (202[1-5])\b", q))
     for year in _YEAR.findall(q):
         if year not in plan.body and year not in periods:
             return done(Scope(False, "year_not_in_plan", f"{year}年的情况"))
@@ -536,7 +548,9 @@ def apply_thresholds(signals: Signals, settings: Settings) -> Scope:
     if signals.decided is not None:
         return signals.decided
     topic = signals.topic
-    if signals.unknown_share >= settings.scope_unknown_share:
+    # the classifier finds it very like the plan's questions: words the plan lacks are taken as everyday speech
+    like_plan = signals.offtopic is not None and signals.offtopic < settings.offtopic_keep
+    if signals.unknown_share >= settings.scope_unknown_share and not like_plan:
         return Scope(False, "not_in_plan", topic.missing())
     asked = signals.asked
     if asked is not None and asked.unknown_share >= settings.scope_asked_unknown_share:
@@ -548,7 +562,7 @@ def apply_thresholds(signals: Signals, settings: Settings) -> Scope:
         word = unknown_word(topic)
         if word:
             return Scope(False, "unlike_plan", word)
-    if signals.evidence is not None and signals.evidence < settings.scope_evidence_min:
+    if signals.evidence is not None and signals.evidence < settings.scope_evidence_min and not like_plan:
         words = _topic_words(topic)
         return Scope(False, "weak_evidence", topic.missing() or (f"{words}方面的具体内容" if words else "这方面的内容"))
     return Scope(True, "ok")
@@ -677,6 +691,8 @@ def asks_for_figure(question: str) -> FigureKind | None:
     """The kind of figure the question asks for (a percentage, a sum, a count, a date), if any.  A count asked
     together with the items ("有几个,分别是什么", "how many … and what are they") is a list question."""
     q = plain_words(question)
+    if _FEWER_TRIPS.search(q):  # "能不能少跑几趟": the 最多跑一次 reform, not a count
+        return None
     kind = next((kind for kind, pattern in _ASKS if pattern.search(q)), None)
     if kind == "count" and _ITEMS_TOO.search(q):
         return None
@@ -710,7 +726,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"哪一年|哪年|几几年|哪个月|几月份|哪天|哪一天|几号|具体(?:的|什么)?(?:时间|日期|年份)|"
+            r"哪一年|哪年|几几年|哪个月|几月份|哪天|哪一天|几号(?!线)|具体(?:的|什么)?(?:时间|日期|年份)|"
             r"(?:什么时候|啥时候|何时|几时)(?:能|会|可以|才|就|正式|开始)?(?:通|建|修|完工|开工|开业|开通|竣工|投用|投入|运营|落地|动工|完成|实现|开幕|招生|开放|开学|开馆|开园|开门|开课|开张|搬)|"
             r"\bwhat year\b|\bwhich year\b|\bwhat date\b|\bwhen (?:was|were|did)\b|"
             r"\bwhen will\b(?=.*\b(?:open|opens|finished|completed|built|ready|start|done)\b)"
@@ -728,7 +744,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
             r"(?:目标|指标|数量|总量|总数)(?:是|为|有|定为)?多少|"
             r"\bhow many\b|\bhow long\b|\bhow big\b|\bhow large\b|\bhow (?:deep|high|tall|wide|far|heavy)\b|"
             r"\bwhat(?:'s| is| was) (?:the |its |[a-z]+(?: district)?'s )?(?:current |present |total |latest )?"
-            r"(?:length|area|size|population|throughput|capacity|height|width)\b"
+            r"(?:length|area|size|population|throughput|capacity|height|width|tonnage|volume)\b"
         ),
     ),
 ]
@@ -757,6 +773,8 @@ def asked_units(question: str) -> tuple[str, ...]:
         units += ["强", "名", "位"]
     if _LENGTH_ASKED.search(q):
         units += ["公里", "千米", "米"]
+        if re.search(r"通勤|车程|多长时间|多久|\bcommut|\b(?:ride|drive|trip|journey)\b|\btakes?\b", q):  # "1小时"
+            units += ["小时", "分钟", "年"]
     if _AREA_ASKED.search(q):
         units += ["平方公里", "平方米", "亩", "公顷"]
     if _VOLUME_ASKED.search(q):

@@ -197,6 +197,13 @@ class Settings(BaseSettings):
         description="Refuse when the scope classifier (index/offtopic.json, app.offtopic) gives at least this "
         "probability of being off topic and the question holds a word the plan never uses; 1.01 turns it off.",
     )
+    offtopic_keep: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Below this classifier probability, unknown words alone or weak evidence never refuse a "
+        "question (colloquial ones: 水电路, 跑来跑去); names the plan lacks and the rules still do; 0 turns it off.",
+    )
     scope_evidence_min: float = Field(
         0.3,
         ge=0.0,

@@ -18,8 +18,8 @@ _QUESTION_CHARS = set("的了吗呢啊吧么是有在和与及或什怎哪谁几
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width → half-width) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width → half-width), lower case, and an en dash as a hyphen ("Wuhan–Huangshi")."""
+    return unicodedata.normalize("NFKC", text).lower().replace("–", "-")
 
 
 def tokens(text: str, query: bool = False) -> list[str]:

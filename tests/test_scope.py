@@ -682,3 +682,35 @@ def test_the_pipeline_asks_the_classifier_only_about_a_question_standing_on_its_
     assert ans.refused and "风筝" in ans.answer and not ans.related
     follow = p.answer("那乡村旅游呢?", (Turn("user", "华容区的文旅发展里有没有风筝活动?"), Turn("assistant", "……")))
     assert not follow.refused
+
+
+def test_a_question_very_like_the_plans_is_not_refused_for_everyday_words_alone(plan):
+    colloquial = "村里的水管电线这些破烂,以后会不会有人管一管?"
+    assert apply_thresholds(_signals(plan, colloquial, 0.9), S).reason in ("not_in_plan", "unlike_plan")
+    assert apply_thresholds(_signals(plan, colloquial, 0.05), S).in_scope
+    # a name the plan lacks is still refused, however plan-like the question reads
+    named = apply_thresholds(_signals(plan, "武汉大学的三江港研究院什么时候成立?", 0.05), S)
+    assert not named.in_scope
+    assert not apply_thresholds(_signals(plan, colloquial, 0.05), S.model_copy(update={"offtopic_keep": 0.0})).in_scope
+
+
+def test_where_the_plan_mentions_a_place_is_a_question_about_the_plan(plan):
+    assert scope("梁子湖在规划里什么地方提到了?", plan).in_scope
+    assert scope("梁子湖在哪里?", plan).reason == "general"
+
+
+def test_an_english_year_inside_the_plan_period_is_the_plan_period(plan):
+    assert scope("What does the district want to achieve in public safety by 2025?", plan).in_scope
+    assert scope("What did Huarong achieve in 2019?", plan).reason == "year_not_in_plan"
+
+
+def test_dialect_many_asks_an_amount_only_when_it_is_asked():
+    assert asks_for_figure("区里要花好多钱修这条路?") == "money"
+    assert asks_for_figure("村里好多人不懂电脑,有没有人来教?") is None
+    assert asks_for_figure("办个证能不能少折腾几趟?") is None
+    assert asks_for_figure("规划里的武汉地铁是几号线?") != "date"
+
+
+def test_a_lexicon_phrase_holding_a_place_is_not_that_place(plan):
+    assert scope("What is planned for the Wuhan–Huangshi Expressway near Miaoling?", plan).in_scope
+    assert scope("How do I get to Huangshi from Huarong?", plan).missing == "黄石"

@@ -38,7 +38,7 @@ _JOIN = re.compile(
 )
 # Time frame a question asks about: achievements so far, the 2035 vision, or plans (the default).
 _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
-_PLAN_NAMED = re.compile(r"十四五|14th|fourteenth")
+_PLAN_NAMED = re.compile(r"十四五|14th|fourteenth|(?<!\d)202[1-5](?!\d)")
 _VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[- ]term\b|\bvision\b")
 _PAST = re.compile(
     r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|评上|获评|荣获|获得过|\bdid\b|\bachiev|\bso far\b|\bpast\b"
@@ -125,8 +125,9 @@ def _leads(sent: Sentence, place: tuple[str, ...]) -> bool:
 
 
 _FRAME_WORDS = re.compile(
-    r"十三五|十四五|“十三五”|“十四五”|(?:到|在)?(?:2035|二〇三五)年?|远景目标|展望|主要目标|时期|期间|"
-    r"\b(?:13th|14th|thirteenth|fourteenth)\b|\b(?:by|in|for) 2035\b|\b2035\b|\bvision\b|\bfive-year plan\b"
+    r"十三五|十四五|“十三五”|“十四五”|(?:到|在)?(?:2035|二〇三五|202[1-5])年?|远景目标|展望|主要目标|时期|期间|"
+    r"\b(?:13th|14th|thirteenth|fourteenth)\b|\b(?:by|in|for) (?:2035|202[1-5])\b|\b2035\b|\bvision\b|"
+    r"\bfive-year plan\b"
 )
 
 

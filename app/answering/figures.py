@@ -18,7 +18,7 @@ from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence
 from app.answering.structure import load_frames
 from app.retrieve import Hit, Retriever
-from app.scope import FigureKind, asked_units, figure_topic
+from app.scope import FigureKind, asked_units, figure_topic, plain_words
 from app.settings import Settings
 from app.text import normalize
 
@@ -41,6 +41,16 @@ AMOUNT: dict[FigureKind, re.Pattern[str]] = {
 def _with_unit(units: tuple[str, ...]) -> re.Pattern[str]:
     """A number in one of ``units`` ("18家", "十大", "第三批")."""
     return re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+)\s*(?:" + "|".join(map(re.escape, units)) + ")")
+
+
+def _counted_list(sentence: str, question: str) -> bool:
+    """Does the sentence list, with 、, two or more things of a kind the question names ("生活岸线、生态岸线")?"""
+    for run in re.findall(r"[^,，;；:：。]*、[^,，;；:：。]*", sentence):
+        items = [x for x in run.split("、") if len(x) >= 3]
+        ends = {x[-2:] for x in items}
+        if len(items) >= 2 and len(ends) == 1 and next(iter(ends)) in question:
+            return True
+    return False
 
 
 def figure_missing(
@@ -66,6 +76,9 @@ def figure_missing(
     ]
     units = asked_units(query.text) if kind == "count" else ()
     amount = _with_unit(units) if units else AMOUNT[kind]
+    noun = re.search(r"(?:多少|几)[个项类种]([\u4e00-\u9fff]{2})", plain_words(query.text))
+    if noun:  # "多少个工程": "十大工程"
+        amount = re.compile(f"{amount.pattern}|[一二三四五六七八九十两]+大{re.escape(noun.group(1))}")
     # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period
     past = (
         {r for r, (frame, _) in load_frames().items() if frame == "past"}
@@ -74,5 +87,10 @@ def figure_missing(
     )
     if any(amount.search(s.text) for s in close if s.ref not in past):
         return None
+    frames = load_frames()
+    if kind == "date" and any(frames.get(s.ref, ("", ""))[0] == "vision" for s in close[:1]):
+        return None  # "哪一年基本建成": the vision article says 展望2035年 once, at its head
+    if kind == "count" and any(_counted_list(s.text, query.text) for s in close):
+        return None  # "岸线分几类": "打造生活岸线、生态岸线、景观岸线" counts them
     leading = [h.ref for h in hits if h.kind == "article"][: settings.compose_units]
     return next((s for _, s in ranked if s.ref in leading), ranked[0][1])

@@ -47,3 +47,15 @@ def test_a_target_asked_is_not_answered_by_a_past_figure_and_the_past_one_carrie
     d = route("到十四五末高新技术企业要达到多少家?")  # the plan states 18家 for 十三五 only
     assert d.kind == "no_figure" and d.closest is not None and str(d.closest.ref) == "第1条"
     assert "（回顾“十三五”时期）“高新技术企业达到18家" in no_figure(d).text
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "数字乡村建设要靠多少个工程来支撑?",  # "十大工程"
+        "长江岸线要分几类来打造?",  # 生活岸线、生态岸线、景观岸线
+        "法治政府和法治社会要到哪一年基本建成?",  # the vision article: 展望2035年
+    ],
+)
+def test_an_amount_the_plan_states_in_its_own_way_is_answered(route, q):
+    assert route(q).kind == "compose"
