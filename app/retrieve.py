@@ -239,7 +239,8 @@ class Retriever:
     def expansion_words(self, text: str) -> list[str]:
         """Plan words for everyday or English words in ``text`` (the reviewed lexicon)."""
         q = normalize(text)
-        return [w for pattern, words in self.expansions if pattern.search(q) for w in words]
+        spaced = q.replace("-", " ")  # "civilized-city gains" asks about the civilized city
+        return [w for pattern, words in self.expansions if pattern.search(q) or pattern.search(spaced) for w in words]
 
     def expand(self, text: str) -> list[str]:
         """Plan-vocabulary tokens for everyday or English words in ``text``."""

@@ -133,3 +133,7 @@ def test_a_part_is_ranked_only_when_its_preamble_matches_best(fake_retriever):
     assert all(h.ref.kind != "part" for h in hits[1:])
     other = fake_retriever.search("三江港要建设哪些物流项目?", k=5)
     assert all(h.ref.kind != "part" for h in other)
+
+
+def test_a_hyphenated_english_phrase_reaches_the_lexicon(fake_retriever):
+    assert "文明城市" in fake_retriever.expansion_words("How are the civilized-city gains kept?")

@@ -44,6 +44,10 @@ _PAST = re.compile(
     r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|评上|获评|荣获|获得过|\bdid\b|\bachiev|\bso far\b|\bpast\b"
 )
 _FUTURE = re.compile(r"以后|往后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
+_DONE_YET = re.compile(
+    r"(?:修|建|弄|搞|办)(?:好|成)了(?:冇|没|吗|么|没有)|是不是(?:早就|已经)?[^,，?？]{0,12}(?:建成|建好|完成)了"
+)
+_WHICH_TOWN = re.compile(r"哪个(?:镇|乡|乡镇)|哪(?:些|几个)(?:镇|乡镇)|哪里来建|\bwhich (?:town|township)s?\b")
 # A question after what a term means (a glossary definition answers it on its own).
 _DEFINE = re.compile(
     r"是什么意思|啥意思|什么意思|是指|指的是|指什么|含义|定义|界定|是什么|是啥|\bmean\b|\bmeans\b|\bmeaning\b|\bwhat is\b|"
@@ -173,6 +177,7 @@ class _Asked:
     said_before: str  # the previous answer, when an ordinal pointed into its list
     listed: tuple[str, ...]  # that list
     unframed: str = ""  # the question without the time frame it names ("2035年…突破百亿元吗" → "…突破百亿元吗")
+    which_town: bool = False  # "北部生态功能区由哪个镇来建": a sentence a town leads answers
 
 
 class Composer:
@@ -200,9 +205,14 @@ class Composer:
     def asked(self, query: Query, place: tuple[str, ...]) -> _Asked:
         q = normalize(query.text)
         said = next((x.content for x in reversed(query.history) if x.role == "assistant"), "")
+        frame = query_frame(query)
+        # "图书馆修好了冇" names no time frame: done already (十三五), or planned (十四五)?
+        done_yet = bool(_DONE_YET.search(q)) and not _names_frame(query.text, future=False)
+        if done_yet:
+            frame = "past"
         return _Asked(
-            frame=query_frame(query),
-            which=bool(_WHICH_FRAME.search(q)),
+            frame=frame,
+            which=bool(_WHICH_FRAME.search(q)) or done_yet,
             goal=bool(_GOAL.search(q)),
             listy=bool(_LISTY.search(q)),
             counted=self.structure.counted(query.text),
@@ -211,6 +221,7 @@ class Composer:
             said_before=normalize(said) if query.asked else "",  # only when "第三个" was resolved to an item
             listed=query.listed,
             unframed=_without_frame(query.text),
+            which_town=bool(_WHICH_TOWN.search(q)),
         )
 
     def candidates(self, hits: Sequence[Hit], a: _Asked) -> tuple[list[Hit], list[tuple[Hit, Sentence]]]:
@@ -224,6 +235,14 @@ class Composer:
             added += st.framed_units(a.frame, a.which)
         if a.counted and not a.place:  # "哪三个示范区": every article with a sentence naming three of them
             added += st.counted_units(a.counted)
+        if a.which_town and not a.place:  # "哪个镇来建": the articles where a town leads a sentence
+            added += st.whole_units(
+                [
+                    r
+                    for r in {x.ref for x in self.spans.all for _, p in st.places if _leads(x, p)}
+                    if r.kind == "article"
+                ]
+            )
         if a.unframed:
             # "2035年要突破百亿元吗": what the question asks about may be said in another time frame (then quoted
             # with that frame's label, which corrects the premise)
@@ -310,6 +329,8 @@ class Composer:
             delta += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it, about the thing asked
         if a.place and shared_with_others(sent, a.place, list(a.others)):
             delta -= s.place_list_penalty
+        if a.which_town and not a.place and any(_leads(sent, p) for _, p in self.structure.places):
+            delta += s.place_subject_bonus
         if a.place and _leads(sent, a.place):
             delta += s.place_subject_bonus  # "蒲团加快建设…": the town is what the sentence is about
         if (a.said_before and quoted_in(sent, a.said_before)) or sum(x in sent.text for x in a.listed) >= 2:

@@ -255,3 +255,14 @@ def test_a_wrong_premise_about_an_achievement_gets_the_labelled_achievement(comp
     c = compose(composer, "2035年远景目标说地区生产总值要突破百亿元,对吗?")
     assert c is not None
     assert "（回顾“十三五”时期）“综合实力显著增强,地区生产总值突破百亿元" in c.text
+
+
+def test_which_town_is_answered_by_the_sentence_a_town_leads(composer):
+    c = compose(composer, "荷花特色小镇由哪个镇来打造?")
+    assert c is not None
+    assert quotes(c.text)[0][0].startswith("蒲团加快建设")
+
+
+def test_done_yet_sees_the_achievements_and_the_plans(composer):
+    c = compose(composer, "区公共图书馆到底修好了冇?")
+    assert c is not None and "（回顾“十三五”时期）" in c.text and "区公共图书馆建成开放" in c.text
