@@ -151,7 +151,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"现任|名单|是哪里人|调走|调任|调离|落马|被查|(?:手机|电话)号码?|"
             r"\bwho (?:is|was|are|were)\b.{0,40}\b(?:mayor|secretary|head|leader|governor|director|chief)\b|哪里人|籍贯|生平|事迹|历史贡献|候选人|下一?届|出生(?:于|在|地)|做过(?:什么|哪些)|干过(?:什么|哪些)|什么来历|"
             r"谁(?:设计|发明|创建|创办|修建|建造|画|唱)|状元|首富|"
-            r"\bwho (?:founded|built|designed|owns|created|invented)\b|\bborn\b|\bbiography\b|"
+            r"\bwho (?:founded|built|designed|owns|created|invented)\b|(?<![-\w])born\b|\bbiography\b|"
             r"\bwho (?:is|was|are|were|will be) (?:the )?(?:current |present |new |former )?"
             r"(?:(?:communist|cpc|district|county|city|municipal|local) )*(?:party )?"
             r"(?:mayor|secretary|party secretary|head|leader|governor|director|chair|chairman|president|members?|deputy|"

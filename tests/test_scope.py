@@ -714,3 +714,8 @@ def test_dialect_many_asks_an_amount_only_when_it_is_asked():
 def test_a_lexicon_phrase_holding_a_place_is_not_that_place(plan):
     assert scope("What is planned for the Wuhan–Huangshi Expressway near Miaoling?", plan).in_scope
     assert scope("How do I get to Huangshi from Huarong?", plan).missing == "黄石"
+
+
+def test_a_hyphenated_birthplace_is_no_biography(plan):
+    assert scope("Is there a scheme for Huarong-born entrepreneurs to invest back home?", plan).reason != "person"
+    assert scope("Where was the district head born?", plan).reason == "person"

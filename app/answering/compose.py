@@ -41,7 +41,8 @@ _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
 _PLAN_NAMED = re.compile(r"十四五|14th|fourteenth|(?<!\d)202[1-5](?!\d)")
 _VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[- ]term\b|\bvision\b")
 _PAST = re.compile(
-    r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|评上|获评|荣获|获得过|\bdid\b|\bachiev|\bso far\b|\bpast\b"
+    r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|评上|获评|荣获|获得过|\bdid\b|\bachiev|\bso far\b|\bpast\b|\bwon\b|"
+    r"\b(?:was|were) (?:it |they |huarong )?(?:picked|selected|chosen|named|awarded)\b"
 )
 _FUTURE = re.compile(r"以后|往后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
 _DONE_YET = re.compile(
