@@ -30,7 +30,7 @@ from app.settings import Settings  # noqa: E402
 
 DEV_SETS = (
     "gold", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-    "scope_set", "scope_set2", "scope_set3", "scope_set4",
+    "heldout7", "scope_set", "scope_set2", "scope_set3", "scope_set4", "scope_set5",
 )  # fmt: skip
 
 
