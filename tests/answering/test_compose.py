@@ -266,3 +266,12 @@ def test_which_town_is_answered_by_the_sentence_a_town_leads(composer):
 def test_done_yet_sees_the_achievements_and_the_plans(composer):
     c = compose(composer, "区公共图书馆到底修好了冇?")
     assert c is not None and "（回顾“十三五”时期）" in c.text and "区公共图书馆建成开放" in c.text
+
+
+def test_the_coming_five_years_are_the_plan_period():
+    from app.answering.compose import query_frame
+    from app.retrieve import Turn
+
+    history = (Turn("user", "到2035年人均生产总值要达到什么水平?"), Turn("assistant", "……"))
+    assert query_frame(Query("那这五年内呢", history, "到2035年人均生产总值要达到什么水平?")) == "plan"
+    assert time_frame("过去五年取得了哪些成绩?") == "past"
