@@ -38,7 +38,9 @@ _JOIN = re.compile(
 )
 # Time frame a question asks about: achievements so far, the 2035 vision, or plans (the default).
 _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
-_PLAN_NAMED = re.compile(r"十四五|14th|fourteenth|(?<!\d)202[1-5](?!\d)|(?:今后|未来|往后|接下来的?)五年|(?<!过去)(?<!前)五年(?:内|之内|里头)")
+_PLAN_NAMED = re.compile(
+    r"十四五|14th|fourteenth|(?<!\d)202[1-5](?!\d)|(?:今后|未来|往后|接下来的?)五年|(?<!过去)(?<!前)五年(?:内|之内|里头)"
+)
 _VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[- ]term\b|\bvision\b")
 _PAST = re.compile(
     r"过去|这几年|这些年|前几年|已经|取得了?|成绩|成就|成效|变化|干成|评上|获评|荣获|获得过|\bdid\b|\bachiev|\bso far\b|\bpast\b|\bwon\b|"
