@@ -85,7 +85,7 @@ GENERIC_TOKENS: frozenset[str] = frozenset(
 _INSTITUTION = re.compile(
     r"大学|学院|医院|卫生院|公司|集团|银行|号线|机场|火车站|高铁站|动车站|体育场|体育馆|博物馆|纪念馆|图书馆|展馆|"
     r"中学|小学|研究院|研究所|实验室|委员会|管委会|开发区|高新区|自贸区|保税区|景区|大桥|高速|商场|广场|法院|检察院|"
-    r"派出所|公安局|税务局|车管所|政务中心|居委会|村委会"
+    r"派出所|公安局|税务局|车管所|政务中心|居委会|村委会|县(?!域|城|市|区|乡|级|委|政府|里)"
 )
 # The same for English names made of a place and such an ending ("Wuhan University" is not in the plan,
 # "Ezhou Airport" is: 鄂州机场).

@@ -117,11 +117,11 @@ _ABOUT_ASSISTANT = re.compile(
     r"聊天记录|对话记录|你有(?:没有)?(?:自我)?(?:意识|感情|记忆)|你(?:能|会|可以)(?:不能)?(?:联网|上网|搜索|搜一下)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
     r"(?:我的|我们的)(?:问题|对话|聊天|信息|数据|隐私).{0,6}(?:存|保存|记录|上传|泄露)|"
     r"\bwho (?:made|built|created|developed|trained|programmed|designed|wrote) you\b|\blanguage model\b|"
-    r"\bwhat (?:ai |llm |)model\b|\bare you (?:a |an )?(?:ai|bot|robot|human|chatgpt|gpt|real|person|machine)\b|"
+    r"\bwhat (?:ai |llm )model\b|\bwhat model (?:are|is|does|do|powers|runs)\b.{0,12}\byou\b|\bare you (?:a |an )?(?:ai|bot|robot|human|chatgpt|gpt|real|person|machine)\b|"
     r"\bwho are you\b|\bwhat are you\b|\byour (?:name|creator|developer|model|training|memory)\b|"
     r"\bdo you (?:store|remember|keep|save|record|log|collect|track)\b|\bcan you remember\b|\brunning on\b|"
     r"\bchatgpt\b|\bgpt-?\d|\bopenai\b|\bllm\b|\bare you\b|\bwhat can you do\b|"
-    r"\bcan you (?!tell|explain|show|summari|list|give|find|describe)\w+"
+    r"\bcan you (?!tell|explain|show|summari|list|give|find|describe|recommend|suggest)\w+"
 )
 
 # Asking the assistant for its own opinion of the plan or of Huarong.
@@ -163,7 +163,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "weather",
         "天气情况",
         re.compile(
-            r"天气|(?<!一)下(?:大|暴|小|中|阵)?(?:雨|雪)|降雨|气温|温度(?:多少|几度)|刮风|台风|空气质量指数|\baqi\b|pm2\.5|紫外线|"
+            r"(?<!污染)天气|(?<!一)下(?:大|暴|小|中|阵)?(?:雨|雪)|降雨|气温|温度(?:多少|几度)|刮风|台风|空气质量指数|\baqi\b|pm2\.5|紫外线|"
             r"\bweather\b|\bforecast\b|\brain\b|\bsnow\b|\btemperature\b"
         ),
     ),
@@ -309,6 +309,11 @@ _WHERE_IN_TEXT = re.compile(
     r"(?:在哪|哪里|什么地方|哪儿|哪部分|哪一部分)(?:里|儿)?(?:被)?(?:提到|出现|写到|说到|讲到|提及)|"
     r"(?:出现|提到|提及|写)在(?:哪|什么地方)"
 )
+# "以后在手机上能不能直接办": whether services go online (掌上办事, 一网通办), not how to get one done today
+_ONLINE_SOON = re.compile(
+    r"(?:以后|将来|今后|能不能|可不可以|能否|会不会)[^?？,，]{0,8}(?:手机|网上|线上|掌上)[^?？,，]{0,6}办|"
+    r"(?:手机|网上|线上|掌上)[^?？,，]{0,4}(?:能不能|可不可以|能否)[^?？,，]{0,4}办"
+)
 _FEWER_TRIPS = re.compile(
     r"跑(?:了)?(?:好几|几|两|三|多)趟|来回跑|跑来跑去|少跑|跑一次|一趟(?:就|搞定|办完|办好)|多次跑|(?:少|多)?折腾几趟"
 )
@@ -437,7 +442,7 @@ def scope_signals(
         m = pattern.search(q)
         if m and not (
             (name == "realtime" and _PLAN_PERIOD.search(q))  # "十三五时就已经建成了吗" asks the plan
-            or (name == "service" and _FEWER_TRIPS.search(q))  # "办个证要跑好几趟": the 最多跑一次 reform
+            or (name == "service" and (_FEWER_TRIPS.search(q) or _ONLINE_SOON.search(q)))  # 最多跑一次, 掌上办事
             or (name == "general" and _WHERE_IN_TEXT.search(q))
         ):
             return done(Scope(False, name, _rule_missing(name, label, m.group(0), topic)))

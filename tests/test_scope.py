@@ -719,3 +719,13 @@ def test_a_lexicon_phrase_holding_a_place_is_not_that_place(plan):
 def test_a_hyphenated_birthplace_is_no_biography(plan):
     assert scope("Is there a scheme for Huarong-born entrepreneurs to invest back home?", plan).reason != "person"
     assert scope("Where was the district head born?", plan).reason == "person"
+
+
+def test_narrow_rule_words_do_not_catch_plan_questions(plan):
+    assert scope("What model of grassroots governance will the district uphold?", plan).reason != "about_assistant"
+    assert scope("What model are you running on?", plan).reason == "about_assistant"
+    assert scope("“十四五”对空气质量和重污染天气有什么目标?", plan).in_scope
+    assert scope("明天华容下不下雨?", plan).reason == "weather"
+    assert scope("开公司办手续,以后在手机上能不能直接办?", plan).in_scope
+    assert scope("浙江安吉县的乡村振兴是怎么搞的?", plan).missing.endswith("安吉县")
+    assert scope("湖北省县域经济要进前十强吗?", plan).in_scope

@@ -88,8 +88,12 @@ def lookup(hits: Sequence[Hit], plan: Plan, usage: Sequence[Sentence] = ()) -> R
         if h.kind == "part":
             part = plan.part(h.number)
             text = part.preamble if part else text  # the part's own paragraph, without a joining "。"
-        block = render("lookup", ref=str(h.ref), title=h.title, text=text)
-        spans.append(Citation(h.ref, text, 0, len(text)))
+        if text:
+            block = render("lookup", ref=str(h.ref), title=h.title, text=text)
+            spans.append(Citation(h.ref, text, 0, len(text)))
+        else:  # 第一部分 has a heading and no paragraph of its own (its unit text begins with the heading)
+            block = render("lookup_heading", ref=str(h.ref), title=h.title)
+            spans.append(Citation(h.ref, h.title, 0, len(h.title)))
         if h.kind == "glossary":
             term = re.sub(r"[“”]", "", h.title)
             users = [a.ref for a in plan.articles if term in re.sub(r"[“”]", "", a.text)]
