@@ -69,6 +69,11 @@ _DEFINITION_CUES = (
     "define",
     "mean",
 )
+# a follow-up asking what the thing just named is ("它具体指什么?", "是哪五张?", "what does it mean?")
+_WHAT_IT_IS = re.compile(
+    r"指什么|指的是|什么意思|啥意思|是什么|是啥|什么东西|定义|含义|怎么理解|是哪[一二三四五六七八九十两几]|"
+    r"\bwhat does (?:it|that|this) mean\b|\bwhat (?:is|are) (?:it|that|this|they|those)\b|\bdefin"
+)
 _FOLLOWUP_CUES = ("那", "还有", "另外", "再", "what about", "and ", "how about")
 _PRONOUNS = ("它", "这个", "那个", "这些", "那些", "他们", "其中", "该项", " it ", " they ", " this ")
 
@@ -305,6 +310,10 @@ class Retriever:
         q = normalize(question)
         terms = self.named_terms(question + " " + " ".join(self.expansion_words(question)))
         definitional = any(cue in q for cue in _DEFINITION_CUES) or len(q) <= 12
+        if not terms and history and is_followup(question) and _WHAT_IT_IS.search(q):
+            # "它具体指什么?" after a turn naming a glossary term: the term the previous turn named
+            prev = [t.content for t in reversed(history)]
+            terms = next((found for text in prev[:2] if (found := self.named_terms(text))), [])[:1]
         forced: list[tuple[Ref, Via]] = [(r, "reference") for r in self.referenced(question)]
         for ref in terms:
             if definitional:

@@ -94,6 +94,7 @@ class Weights:
             if idf > 0:
                 self.w[t] = idf * (1.0 if t in own else 0.6)
         self.total = sum(self.w.values())
+        self.earlier_only = frozenset(t for t in self.w if t not in own)  # words only the previous question has
 
     def share(self, words: frozenset[str] | set[str], skip: frozenset[str] | set[str] | None = None) -> float:
         if not self.total:
@@ -303,6 +304,10 @@ class Composer:
             dense = (cos - lo) / ((hi - lo) or 1.0) if cos is not None else 0.5  # glossary: no sentence view
             score = weights.share(sent.words) + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
             score += s.span_title_weight * titles[h.ref] + s.span_early_bonus / (1 + sent.index)
+            if (
+                query.previous and not query.asked
+            ):  # "市场环境方面呢?": its own words decide among the topic's sentences
+                score += s.followup_own_weight * weights.share(sent.words, skip=weights.earlier_only | _FRAME_TOKENS)
             score += self.adjust(sent, weights.share(sent.words, skip=said), best_in_frame, a)
             out.append((score, sent))
         out.sort(key=lambda t: -t[0])

@@ -275,3 +275,22 @@ def test_the_coming_five_years_are_the_plan_period():
     history = (Turn("user", "到2035年人均生产总值要达到什么水平?"), Turn("assistant", "……"))
     assert query_frame(Query("那这五年内呢", history, "到2035年人均生产总值要达到什么水平?")) == "plan"
     assert time_frame("过去五年取得了哪些成绩?") == "past"
+
+
+def test_a_follow_up_is_answered_by_what_it_names_itself(fake_retriever, settings):
+    from app.refs import Ref
+    from app.retrieve import Turn
+
+    previous = "突发事件应急怎么抓?"
+    q = Query("疫情方面呢?", (Turn("user", previous), Turn("assistant", "……")), previous)
+    hits = [h for h in fake_retriever.search(f"{previous} 疫情", k=10) if h.ref == Ref("article", 35)]
+    assert hits
+
+    def first(weight: float) -> str:
+        s = settings.model_copy(update={"followup_own_weight": weight})
+        c = Composer(fake_retriever, PlanSpans(fake_retriever.plan), s).compose(q, hits)
+        assert c is not None
+        return quotes(c.text)[0][0]
+
+    assert "疫情" in first(1.0)
+    assert "疫情" not in first(0.0)  # without it the previous question's subject leads

@@ -163,3 +163,14 @@ def test_an_english_question_gets_its_refusal_in_english_too(make):
     assert act.refused and "In English: I can only answer questions" in act.answer
     chinese = p.answer("鄂州市长现在是谁?")
     assert chinese.refused and "In English" not in chinese.answer
+
+
+def test_a_follow_up_asking_what_it_is_gets_the_term_the_previous_turn_named(make, plan):
+    from app.retrieve import Turn
+
+    p, _ = make()
+    history = (Turn("user", "规划里“月光经济”是在哪里提到的?"), Turn("assistant", "第24条提出激活月光经济。"))
+    a = p.answer("它具体指什么?", history)
+    assert plan.glossary[19].definition in a.answer
+    other = p.answer("那蒲团呢?", (Turn("user", "段店每年办什么节?"), Turn("assistant", "第24条：段店油菜花节。")))
+    assert other.mode != "lookup"
