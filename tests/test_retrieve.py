@@ -137,3 +137,8 @@ def test_a_part_is_ranked_only_when_its_preamble_matches_best(fake_retriever):
 
 def test_a_hyphenated_english_phrase_reaches_the_lexicon(fake_retriever):
     assert "文明城市" in fake_retriever.expansion_words("How are the civilized-city gains kept?")
+
+
+def test_a_dialect_what_is_it_asks_for_the_definition(fake_retriever):
+    hits = fake_retriever.search("规划里讲的月光经济到底是么回事?", k=5)
+    assert str(hits[0].ref) == "名词解释20" and hits[0].via == "term"
