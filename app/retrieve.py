@@ -72,6 +72,8 @@ _DEFINITION_CUES = (
     "meaning",
     "define",
     "mean",
+    "stand for",
+    "stands for",
 )
 # a follow-up asking what the thing just named is ("它具体指什么?", "是哪五张?", "what does it mean?")
 _WHAT_IT_IS = re.compile(

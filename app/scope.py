@@ -245,7 +245,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"的历史(?:是|有)|历史上(?:有|出过|发生)|来历|由来|起源|发源地|省会|"
             r"(?:景点|好玩的地方|美食|特色菜|特产|小吃|方言|气候)(?:有哪些|是什么|有什么)|"
             r"有(?:哪些|什么)(?:好玩的|好吃的)?(?:景点|美食|特色菜|特产|小吃)|"
-            r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|(?<![省市国])什么位置|"
+            r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|(?<![省市国到于])什么位置|"
             r"是(?:一种)?什么(?:植物|动物|鸟|鱼|树|病)|怎么(?:种植|栽培|饲养|唱|玩|做成|制造)|通关|游戏|化学|方程式|公式|圆周率|光速|原理是|"
             r"\bspeed of light\b|\btheoretical\b|\bwhat (?:kind of )?(?:plant|animal|species)\b|"
             r"\bhistory of\b|\borigin of\b|\bwhere (?:is|are)\b(?!.*\b(?:plan|planned|built|to be)\b)"
@@ -664,7 +664,9 @@ def _topic_words(topic: Topic) -> str:
 
 # Verbs, amounts and units: what a question does with its topic, never the topic a refusal can name.
 _NOT_A_THING = re.compile(
-    r"^(?:达到|实现|突破|增长|提高|提升|完成|需要|进行|开展|推进|加快|申请|办理|准备|报名|提交|领取)$|[亿万千百]?元$|^多少|^几"
+    r"^(?:达到|实现|突破|增长|提高|提升|完成|需要|进行|开展|推进|加快|申请|办理|准备|报名|提交|领取)$|[亿万千百]?元$|^多少|^几|"
+    r"^(?i:apply|applying|renew|get|getting|make|do|find|take|register|book|buy|pay|use|go|see|know|tell|help|need|"
+    r"want|step|steps|online|process|procedure|start|open|join|visit|check|change|replace|submit)$"
 )
 
 
@@ -723,7 +725,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
         "money",
         re.compile(
             r"(?:投资|投入|花|拨|补贴|补助|奖励|造价|预算|经费|收入|工资|费|费用|负债|债务)(?:了|费|款)?(?:是|有|要|需要|大概)?多少|多少(?:亿|万|元|钱|块|资金)|"
-            r"几(?:块|毛)钱?|"
+            r"几(?:块|毛)钱|"
             r"几(?:亿|千万|百万|十万|万)|\bhow much (?:money|funding|investment)\b|"
             r"\bhow much\b(?= (?:will|does|did|would|is)\b.{0,60}\bcost)|\bwhat(?:'s| is) the budget\b"
         ),

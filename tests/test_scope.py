@@ -729,3 +729,12 @@ def test_narrow_rule_words_do_not_catch_plan_questions(plan):
     assert scope("开公司办手续,以后在手机上能不能直接办?", plan).in_scope
     assert scope("浙江安吉县的乡村振兴是怎么搞的?", plan).missing.endswith("安吉县")
     assert scope("湖北省县域经济要进前十强吗?", plan).in_scope
+
+
+def test_question_frame_words_and_ranks_are_not_missing_things(plan):
+    assert scope("规划里提到葛店是在什么语境下?", plan).in_scope
+    assert scope("到2035年,华容的县域经济要达到什么位置?", plan).in_scope
+    assert asks_for_figure("公共卫生服务体系要健全哪几块?") != "money"
+    assert asks_for_figure("一斤菜几块钱?") == "money"
+    s = scope("How do I apply for a business licence in Huarong, step by step?", plan)
+    assert not s.in_scope and s.missing.lower() not in ("apply", "step")

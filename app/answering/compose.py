@@ -32,6 +32,11 @@ from app.text import content_tokens, normalize
 _LISTY = re.compile(
     r"哪些|哪几|哪[两二三四五六七八九十]|有什么|有哪|什么样|几大|几个|\bwhich\b|\bwhat are\b|\blist\b|\bwhat kinds?\b"
 )
+# where one typed line holds two questions: a question mark, or "另外 / 还有 / 又" starting the second
+_ASKED_APART = re.compile(
+    r"[?？;；!！]|另外|同时|还有|(?<=[,，])又|\band (?=(?:what|which|how|where|when|who|is|are|does|do|did|will)\b)"
+)
+_ASKS_ITSELF = re.compile(r"哪|什么|怎么|如何|吗|多少|几[个项类种条]|么子|\b(?:what|which|how|where|when|who)\b")
 _JOIN = re.compile(
     r"以及|还有|和|与|及|、|另外|同时|并且|又(?=[打准要想该怎如有是])|\band\b|,|，|;|；|[?？]|"
     r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"  # older users type a space between two questions
@@ -154,16 +159,26 @@ def _names_frame(text: str, future: bool = True) -> bool:
 
 
 def parts(question: str, weights: Weights, min_share: float) -> list[str]:
-    """The parts of a question that asks about several things ("安全生产和应急这两块怎么抓"), or [] for one."""
-    pieces = [p for p in _JOIN.split(normalize(question)) if p.strip()]
-    if len(pieces) < 2:
-        return []
+    """The parts of a question that asks about several things ("安全生产和应急这两块怎么抓"), or [] for one.
+
+    A question typed as two ("…突破了多少?“十四五”又打算…", "…, and what …") keeps each of its questions as a part
+    when it has any words of its own, however common; inside one question a piece is a part with ``min_share`` of
+    the words, or with any when it opens the question asking something itself, up to a comma (a piece with neither
+    belongs to its neighbour)."""
     out: list[str] = []
-    for piece in pieces:
-        if weights.share(set(content_tokens(piece))) >= min_share:
-            out.append(piece)
-        elif out:
-            out[-1] += piece  # a piece without content of its own ("这两块怎么抓") belongs to its neighbour
+    for asked in (x for x in _ASKED_APART.split(normalize(question)) if x and x.strip(" ,，")):
+        own: list[str] = []
+        for piece in (p for p in _JOIN.split(asked) if p.strip()):
+            share = weights.share(set(content_tokens(piece)))
+            # "华容要重点引进哪类人才,干部…": an opening question of its own, closed by a comma, is a part too
+            opening = not own and share > 0 and _ASKS_ITSELF.search(piece) and asked.startswith(piece + ",")
+            if share >= min_share or opening:
+                own.append(piece)
+            elif own:
+                own[-1] += piece  # a piece without content of its own ("这两块怎么抓") belongs to its neighbour
+        if not own and weights.share(set(content_tokens(asked))) > 0:
+            own = [asked]
+        out += own
     return out if len(out) >= 2 else []
 
 

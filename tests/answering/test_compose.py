@@ -294,3 +294,15 @@ def test_a_follow_up_is_answered_by_what_it_names_itself(fake_retriever, setting
 
     assert "疫情" in first(1.0)
     assert "疫情" not in first(0.0)  # without it the previous question's subject leads
+
+
+def test_two_questions_typed_as_one_keep_both_halves(composer):
+    from app.answering.compose import Weights
+
+    q = "“十三五”期间地区生产总值突破了多少?“十四五”又打算把它翻多少?"
+    assert len(parts(q, Weights(composer.retriever, Query(q, ())), 0.15)) == 2
+    opening = "华容要重点引进哪类人才,干部队伍方面又有什么能力提升计划?"
+    found = parts(opening, Weights(composer.retriever, Query(opening, ())), 0.15)
+    assert found and found[0].startswith("华容要重点引进哪类人才")
+    one = "华容怎么坚持和发展新时代枫桥经验?"
+    assert parts(one, Weights(composer.retriever, Query(one, ())), 0.15) == []
