@@ -42,6 +42,7 @@ _COUNTED = re.compile(
     r"(?:哪|这)([两二三四五六七八九十])(?:个|大|项|条|种|座|所|家)?([\u4e00-\u9fff]{2,4}?)(?:[?？,，]|$|是|有|分别)"
 )
 
+_FRAME_TITLE = frozenset(content_tokens("十三五 十四五 时期 2035年 二〇三五年 展望"))
 Share = Callable[[frozenset[str] | set[str]], float]  # the question's IDF-weighted share of a set of tokens
 
 
@@ -143,8 +144,10 @@ class PlanStructure:
             heads = [x for x in self.spans.sentences(h.ref) if x.text.startswith("——")]
             if len(heads) < 3 or (count and count != len(heads)):
                 continue
-            own = share(frozenset(content_tokens(h.title)))
-            if own >= min_share and not any(share(x.words) > own for x in heads):
+            title = frozenset(content_tokens(h.title))
+            own = share(title)
+            said = share(title - _FRAME_TITLE) > 0  # "“十四五”时期…" alone says no more than the time frame
+            if own >= min_share and said and not any(share(x.words) > own for x in heads):
                 return heads
         return []
 

@@ -306,3 +306,10 @@ def test_two_questions_typed_as_one_keep_both_halves(composer):
     assert found and found[0].startswith("华容要重点引进哪类人才")
     one = "华容怎么坚持和发展新时代枫桥经验?"
     assert parts(one, Weights(composer.retriever, Query(one, ())), 0.15) == []
+
+
+def test_a_title_sharing_only_the_time_frame_does_not_answer_with_its_headings(composer):
+    c = compose(composer, "规划把“十四五”时期说成是哪几个“期”?")
+    assert c is not None and "——坚持党的全面领导" not in c.text
+    principles = compose(composer, "“十四五”时期经济社会发展的基本原则有哪些?")
+    assert principles is not None and "——坚持党的全面领导" in principles.text
