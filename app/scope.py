@@ -114,7 +114,8 @@ _ABOUT_ASSISTANT = re.compile(
     r"你(?:能|会|可以)?(?:记住|记得|保存|存储|储存|记录)|你(?:用|基于|使用)(?:的)?(?:什么|哪个|哪种)|"
     r"你的(?:模型|名字|版本|开发者|作者|训练|数据|来历|原理|服务器|代码|程序|数据库)|你(?:和|跟|与).{1,12}(?:比|相比)|你叫什么|你几岁|"
     r"你(?:会|能)(?:不会|不能)?(?:说|讲|听懂|听得懂)[^?？,，]{0,6}(?:话|语|方言)|你会(?:不会)?把|你会(?:不会)?(?:告诉|转告|上报|报告)(?:给)?(?:政府|领导|别人|其他人|警察)|"
-    r"聊天记录|对话记录|你有(?:没有)?(?:自我)?(?:意识|感情|记忆)|你(?:能|会|可以)(?:不能)?(?:联网|上网|搜索|搜一下)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
+    r"聊天的?记录|对话的?记录|你还(?:记得|记住)|你是.{0,6}(?:工作人员|员工|客服|真人|官方)(?:吗|吧|不|么)|"
+    r"你在哪.{0,6}(?:服务器|运行)|你有(?:没有)?(?:自我)?(?:意识|感情|记忆)|你(?:能|会|可以)(?:不能)?(?:联网|上网|搜索|搜一下)|你.{0,8}(?:存下来|存起来|记下来|保存下来)|"
     r"(?:我的|我们的)(?:问题|对话|聊天|信息|数据|隐私).{0,6}(?:存|保存|记录|上传|泄露)|"
     r"\bwho (?:made|built|created|developed|trained|programmed|designed|wrote) you\b|\blanguage model\b|"
     r"\bwhat (?:ai |llm )model\b|\bwhat model (?:are|is|does|do|powers|runs)\b.{0,12}\byou\b|\bare you (?:a |an )?(?:ai|bot|robot|human|chatgpt|gpt|real|person|machine)\b|"
@@ -156,7 +157,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"(?:(?:communist|cpc|district|county|city|municipal|local) )*(?:party )?"
             r"(?:mayor|secretary|party secretary|head|leader|governor|director|chair|chairman|president|members?|deputy|"
             r"officials?)\b|\bwho (?:presided|chaired|signed|attended|drafted|wrote|approved|runs|leads|heads|won)\b|"
-            r"\bnames? of (?:the )?(?:mayor|secretary|officials|leaders|members)\b|选举|换届|\belections?\b"
+            r"\bnames? of (?:the )?(?:mayor|secretary|officials|leaders|members)\b|选举|换届|\belections?\b|"
+            r"哪(?:位|个|一位)(?:领导|官员|局长|区长|副区长|书记|主任|负责人)|谁(?:作|做)(?:的)?(?:工作)?报告|谁投了|"
+            r"个人(?:担责|负责|担责任)|(?:领导|官员)(?:要)?担责|拍板|\bwhich official\b|\bwho personally\b"
         ),
     ),
     (
@@ -245,7 +248,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"的历史(?:是|有)|历史上(?:有|出过|发生)|来历|由来|起源|发源地|省会|"
             r"(?:景点|好玩的地方|美食|特色菜|特产|小吃|方言|气候)(?:有哪些|是什么|有什么)|"
             r"有(?:哪些|什么)(?:好玩的|好吃的)?(?:景点|美食|特色菜|特产|小吃)|"
-            r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|(?<![省市国到于])什么位置|"
+            r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|(?<![省市国到于个])什么位置|"
             r"是(?:一种)?什么(?:植物|动物|鸟|鱼|树|病)|怎么(?:种植|栽培|饲养|唱|玩|做成|制造)|通关|游戏|化学|方程式|公式|圆周率|光速|原理是|"
             r"\bspeed of light\b|\btheoretical\b|\bwhat (?:kind of )?(?:plant|animal|species)\b|"
             r"\bhistory of\b|\borigin of\b|\bwhere (?:is|are)\b(?!.*\b(?:plan|planned|built|to be)\b)"
@@ -745,7 +748,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
             r"多少(?:公里|千米|米|平方|亩|吨|人|名|户|套|家|所|座|条|张|辆|床|个|项|班|趟|次|层|间|台|栋|位)|多长|全长|总长|多大面积|"
             r"(?:达到|突破|增长|增加|提高|提升|减少|下降|有)(?:了|到)?多少|具体(?:数字|数额|金额|指标|数据|数量|额度|数值)|"
             r"多少(?=[\u4e00-\u9fff])|多深|多高|多重|"
-            r"(?<![哪这那])(?<![多新][修建盖装开办搞弄招])几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍|班|趟|层|间|台|栋|次|场)"
+            r"(?<![哪这那])(?<![多新][修建盖装开办搞弄招])几(?:条|个|家|所|座|项|名|人|户|批|类|大|强|级|纵|横|站|辆|张|亩|吨|公里|千米|米|小时|分钟|年|倍|班|趟|层|间|台|栋|次|场|天)"
             r"(?=[\u4e00-\u9fff]{0,6}[?？]?$)|"
             r"(?:吞吐量|运量|货运量|产量|面积|长度|规模|人口)(?:是|有|能到|要到|达到)?多[少大长]|"
             r"(?:目标|指标|数量|总量|总数)(?:是|为|有|定为)?多少|"
@@ -759,7 +762,7 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
 # The unit a count question asks in ("多少家" → 家, "多长" → 公里/米, "几大工程" → 大): a number with another
 # unit ("1小时" beside "30号线红莲湖段有多长") does not answer it.
 _UNIT_ASKED = re.compile(
-    r"(?:多少|几)(公里|千米|平方米|平方公里|小时|分钟|个|家|名|人|所|座|条|项|户|亩|吨|年|批|大|强|级|纵|次|站|类|张|辆|班|趟|层|间|台|栋|米)"
+    r"(?:多少|几)(公里|千米|平方米|平方公里|小时|分钟|个|家|名|人|所|座|条|项|户|亩|吨|年|批|大|强|级|纵|次|站|类|张|辆|班|趟|层|间|台|栋|米|天)"
 )
 _LENGTH_ASKED = re.compile(
     r"多长|多远|多宽|多深|多高|长度|全长|总长|\blength\b|\bhow (?:long|far|wide|deep|high|tall)\b|\bkilomet|\bmiles?\b"

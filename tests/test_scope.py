@@ -738,3 +738,17 @@ def test_question_frame_words_and_ranks_are_not_missing_things(plan):
     assert asks_for_figure("一斤菜几块钱?") == "money"
     s = scope("How do I apply for a business licence in Huarong, step by step?", plan)
     assert not s.in_scope and s.missing.lower() not in ("apply", "step")
+
+
+@pytest.mark.parametrize(
+    ("q", "reason"),
+    [
+        ("区委全会上作报告的是哪位领导?", "person"),
+        ("产业园是哪个领导拍板引进来的?", "person"),
+        ("你是区政府的工作人员吗?", "about_assistant"),
+        ("你还记得我上次问的问题吗?", "about_assistant"),
+        ("跟你聊天的记录别人看得到不?", "about_assistant"),
+    ],
+)
+def test_more_ways_of_asking_about_people_and_the_assistant(plan, q, reason):
+    assert scope(q, plan).reason == reason

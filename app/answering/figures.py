@@ -38,6 +38,11 @@ AMOUNT: dict[FigureKind, re.Pattern[str]] = {
 }
 
 
+def states(text: str, kind: FigureKind) -> bool:
+    """Does the text state an amount of this kind at all ("第6条" states a year: 2035年)?"""
+    return AMOUNT[kind].search(text) is not None
+
+
 def _with_unit(units: tuple[str, ...]) -> re.Pattern[str]:
     """A number in one of ``units`` ("18家", "十大", "第三批")."""
     return re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千两]+)\s*(?:" + "|".join(map(re.escape, units)) + ")")
@@ -76,9 +81,9 @@ def figure_missing(
     ]
     units = asked_units(query.text) if kind == "count" else ()
     amount = _with_unit(units) if units else AMOUNT[kind]
-    noun = re.search(r"(?:多少|几)[个项类种]([\u4e00-\u9fff]{2})", plain_words(query.text))
-    if noun:  # "多少个工程": "十大工程"
-        amount = re.compile(f"{amount.pattern}|[一二三四五六七八九十两]+大{re.escape(noun.group(1))}")
+    noun = re.search(r"(?:多少|几)[个项类种位名家座所条]([\u4e00-\u9fff]{2})", plain_words(query.text))
+    if noun:  # "多少个工程": "十大工程"; "多少位烈士": "十八烈士"
+        amount = re.compile(f"{amount.pattern}|(?:[一二三四五六七八九十百两]+|\\d+)大?{re.escape(noun.group(1))}")
     # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period
     past = (
         {r for r, (frame, _) in load_frames().items() if frame == "past"}

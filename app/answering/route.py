@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.answering.events import RouteKind
-from app.answering.figures import figure_missing
+from app.answering.figures import figure_missing, states
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence
 from app.corpus import Plan
@@ -75,9 +75,12 @@ def decide(
             what = "时间" if kind == "date" else "数字"
             return Decision("refusal", scope.reason, f"{subject}的具体{what}" if subject else scope.missing)
         return Decision("refusal", scope.reason, scope.missing)
-    if named and hits and hits[0].via != "ranked":
-        return Decision("lookup", "reference")
+    # an amount the plan does not state gets the "没有给出" reply, also when the question names the article it read
+    # about and that article states no such amount ("第13条讲的冷链物流基地,租个冷库一个月好多钱?")
     kind = asks_for_figure(query.text)
+    named_units = [h for h in hits if h.via == "reference"]
+    if kind is not None and named and not (named_units and not any(states(h.text, kind) for h in named_units)):
+        return Decision("lookup", "reference")
     if kind is not None:
         closest = figure_missing(query, kind, hits, retriever, spans, settings)
         if closest is not None:
@@ -85,4 +88,6 @@ def decide(
             subject = figure_subject(query.text, plan, retriever)
             missing = f"{subject}的具体{what}" if subject else f"具体{what}"
             return Decision("no_figure", "figure_not_given", missing, figure=kind, closest=closest)
+    if named and hits and hits[0].via != "ranked":
+        return Decision("lookup", "reference")
     return Decision("compose", "ok")

@@ -59,3 +59,10 @@ def test_a_target_asked_is_not_answered_by_a_past_figure_and_the_past_one_carrie
 )
 def test_an_amount_the_plan_states_in_its_own_way_is_answered(route, q):
     assert route(q).kind == "compose"
+
+
+def test_a_named_article_that_states_no_such_amount_gets_the_no_figure_reply(route):
+    assert route("第13条讲的三江港冷链物流基地,租个冷库一个月多少钱?").kind == "no_figure"
+    assert route("第6条描绘的是哪一年的目标?").kind == "lookup"  # it states 2035年
+    assert route("夏家榜纪念碑纪念的是多少位烈士?").kind == "compose"  # "十八烈士"
+    assert route("空气质量优良天数的目标定的是几天?").kind == "no_figure"
