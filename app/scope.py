@@ -710,7 +710,7 @@ def asks_for_figure(question: str) -> FigureKind | None:
 
 
 _ITEMS_TOO = re.compile(
-    r"分别是|分别叫|各是|是哪些|有哪些|都是什么|都有什么|是哪几|\bwhat are they\b|\bwhich are they\b|\bname them\b|"
+    r"分别是|分别叫|各是|是哪些|有哪些|都是什么|都有什么|哪几|\bwhat are they\b|\bwhich are they\b|\bname them\b|"
     r"\blist them\b|\band what are\b"
 )
 

@@ -98,4 +98,8 @@ def figure_missing(
     if kind == "count" and any(_counted_list(s.text, query.text) for s in close):
         return None  # "岸线分几类": "打造生活岸线、生态岸线、景观岸线" counts them
     leading = [h.ref for h in hits if h.kind == "article"][: settings.compose_units]
+    if past:  # a target asked: the closest sentence is a target too where one is about the topic
+        ahead = [(v, s) for v, s in ranked if s.ref not in past]
+        if ahead and ahead[0][0] >= settings.figure_topic_min:
+            ranked = ahead
     return next((s for _, s in ranked if s.ref in leading), ranked[0][1])
