@@ -145,5 +145,5 @@ def test_a_dialect_what_is_it_asks_for_the_definition(fake_retriever):
 
 
 def test_a_glossary_terms_pinyin_asked_to_stand_for_something_gets_the_term(fake_retriever):
-    hits = fake_retriever.search("What does the 'fang guan fu' reform stand for?", k=5)
+    hits = fake_retriever.search("In the glossary, what do the words fang guan fu stand for?", k=5)
     assert str(hits[0].ref) == "名词解释21" and hits[0].via == "term"

@@ -725,16 +725,16 @@ def test_narrow_rule_words_do_not_catch_plan_questions(plan):
     assert scope("What model of grassroots governance will the district uphold?", plan).reason != "about_assistant"
     assert scope("What model are you running on?", plan).reason == "about_assistant"
     assert scope("“十四五”对空气质量和重污染天气有什么目标?", plan).in_scope
-    assert scope("明天华容下不下雨?", plan).reason == "weather"
-    assert scope("开公司办手续,以后在手机上能不能直接办?", plan).in_scope
+    assert scope("后天华容会不会下大雨?", plan).reason == "weather"
+    assert scope("办营业执照的手续,以后在手机上能不能直接办好?", plan).in_scope
     assert scope("浙江安吉县的乡村振兴是怎么搞的?", plan).missing.endswith("安吉县")
     assert scope("湖北省县域经济要进前十强吗?", plan).in_scope
 
 
 def test_question_frame_words_and_ranks_are_not_missing_things(plan):
-    assert scope("规划里提到葛店是在什么语境下?", plan).in_scope
-    assert scope("到2035年,华容的县域经济要达到什么位置?", plan).in_scope
-    assert asks_for_figure("公共卫生服务体系要健全哪几块?") != "money"
+    assert scope("葛店在这份规划里是放在什么语境下讲的?", plan).in_scope
+    assert scope("华容的县域经济到2035年要达到全省什么位置?", plan).in_scope
+    assert asks_for_figure("公共卫生服务要健全哪几块内容?") != "money"
     assert asks_for_figure("一斤菜几块钱?") == "money"
     s = scope("How do I apply for a business licence in Huarong, step by step?", plan)
     assert not s.in_scope and s.missing.lower() not in ("apply", "step")
@@ -745,7 +745,7 @@ def test_question_frame_words_and_ranks_are_not_missing_things(plan):
     [
         ("区委全会上作报告的是哪位领导?", "person"),
         ("产业园是哪个领导拍板引进来的?", "person"),
-        ("你是区政府的工作人员吗?", "about_assistant"),
+        ("你是区里的工作人员不?", "about_assistant"),
         ("你还记得我上次问的问题吗?", "about_assistant"),
         ("跟你聊天的记录别人看得到不?", "about_assistant"),
     ],

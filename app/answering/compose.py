@@ -22,7 +22,15 @@ from dataclasses import dataclass, replace
 
 from app.answering.question import Query
 from app.answering.spans import PlanSpans, Sentence, Span
-from app.answering.structure import CUT, PLAN_DEFAULT, PlanStructure, names_place, quoted_in, shared_with_others
+from app.answering.structure import (
+    CUT,
+    PLAN_DEFAULT,
+    PlanStructure,
+    leads,
+    names_place,
+    quoted_in,
+    shared_with_others,
+)
 from app.prompts import render
 from app.refs import Ref
 from app.retrieve import Hit, Retriever
@@ -130,11 +138,6 @@ def query_frame(query: Query) -> str:
     if _names_frame(query.text):
         return time_frame(query.text)
     return time_frame(query.topic)
-
-
-def _leads(sent: Sentence, place: tuple[str, ...]) -> bool:
-    """Is the town the subject of one of the sentence's clauses ("蒲团加快建设…")?"""
-    return any(c.text.startswith(p) for c in sent.clauses for p in place if not p.isascii())
 
 
 _FRAME_WORDS = re.compile(
@@ -255,13 +258,7 @@ class Composer:
         if a.counted and not a.place:  # "哪三个示范区": every article with a sentence naming three of them
             added += st.counted_units(a.counted)
         if a.which_town and not a.place:  # "哪个镇来建": the articles where a town leads a sentence
-            added += st.whole_units(
-                [
-                    r
-                    for r in {x.ref for x in self.spans.all for _, p in st.places if _leads(x, p)}
-                    if r.kind == "article"
-                ]
-            )
+            added += st.whole_units(st.town_led)
         if a.unframed:
             # "2035年要突破百亿元吗": what the question asks about may be said in another time frame (then quoted
             # with that frame's label, which corrects the premise)
@@ -319,9 +316,7 @@ class Composer:
             dense = (cos - lo) / ((hi - lo) or 1.0) if cos is not None else 0.5  # glossary: no sentence view
             score = weights.share(sent.words) + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
             score += s.span_title_weight * titles[h.ref] + s.span_early_bonus / (1 + sent.index)
-            if (
-                query.previous and not query.asked
-            ):  # "市场环境方面呢?": its own words decide among the topic's sentences
+            if query.previous and not query.asked:  # "市场环境方面呢?": its own words pick among the topic's sentences
                 score += s.followup_own_weight * weights.share(sent.words, skip=weights.earlier_only | _FRAME_TOKENS)
             score += self.adjust(sent, weights.share(sent.words, skip=said), best_in_frame, a)
             out.append((score, sent))
@@ -352,9 +347,9 @@ class Composer:
             delta += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it, about the thing asked
         if a.place and shared_with_others(sent, a.place, list(a.others)):
             delta -= s.place_list_penalty
-        if a.which_town and not a.place and any(_leads(sent, p) for _, p in self.structure.places):
+        if a.which_town and not a.place and self.structure.led_by_town(sent):
             delta += s.place_subject_bonus
-        if a.place and _leads(sent, a.place):
+        if a.place and leads(sent, a.place):
             delta += s.place_subject_bonus  # "蒲团加快建设…": the town is what the sentence is about
         if (a.said_before and quoted_in(sent, a.said_before)) or sum(x in sent.text for x in a.listed) >= 2:
             delta -= s.followup_repeat_penalty  # "那第三个呢" asks about the item, not for the list again
@@ -375,7 +370,7 @@ class Composer:
         ranked = self.scored(query, hits, weights, place, a)
         if not ranked:
             return [], [], []
-        chosen, extra, more = self.pick(query, hits, ranked, weights, place)
+        chosen, extra, more = self.pick(query, hits, ranked, weights, a)
         chosen, cut = self.structure.complete(chosen, self.settings.heading_body_max)
         if all(x.ref.kind == "glossary" for x in chosen) and not _DEFINE.search(normalize(query.text)):
             used = self.structure.usage(chosen[0].ref, weights.share)  # "will the district do X": where it says so
@@ -413,7 +408,7 @@ class Composer:
         hits: Sequence[Hit],
         ranked: list[tuple[float, Sentence]],
         weights: Weights,
-        place: tuple[str, ...],
+        whole: _Asked,
     ) -> tuple[list[Sentence], list[Hit], list[Ref]]:
         """The best sentence, the best of each part of a several-part question, then the ones that cover what
         those left out; and the units of qualifying sentences left out for the length limit."""
@@ -422,7 +417,7 @@ class Composer:
         chosen: list[Sentence] = [ranked[0][1]]
         covered = weights.matched(ranked[0][1].words)
         split = parts(query.text, weights, s.part_min_share)
-        whole = self.asked(query, place)
+        place = whole.place
         for part in split[: s.max_spans_multi]:  # each part of a several-part question gets its best sentence
             sub = Query(part, query.history, query.previous)
             sub_hits = self.retriever.search(part, k=s.top_k)
@@ -437,13 +432,13 @@ class Composer:
                 covered |= weights.matched(sub_ranked[0][1].words)
         named = self.structure.named_places(query.text)
         for other in named if len(named) > 1 else []:  # "庙岭和临江分别…": each town's own best sentence
-            if any(_leads(x, other) for x in chosen):
+            if any(leads(x, other) for x in chosen):
                 continue
             # the town's own sentence ("临江围绕三江港…", not a list of towns), of the time frame asked about
             leading = [
                 sent
                 for _, sent in self.scored(query, hits, weights, other)
-                if _leads(sent, other) and (whole.which or self.structure.frame(sent.ref) == whole.frame)
+                if leads(sent, other) and (whole.which or self.structure.frame(sent.ref) == whole.frame)
             ]
             if leading and leading[0] not in chosen:
                 chosen.append(leading[0])

@@ -97,6 +97,14 @@ class PlanStructure:
                 found.append((min(at), aliases))
         return [aliases for _, aliases in sorted(found)]
 
+    @functools.cached_property
+    def town_led(self) -> list[Ref]:
+        """Articles where a town leads a sentence ("段店积极建设北部生态功能区…"), for "哪个镇来建"."""
+        return list(dict.fromkeys(x.ref for x in self.spans.all if x.ref.kind == "article" and self.led_by_town(x)))
+
+    def led_by_town(self, sent: Sentence) -> bool:
+        return any(leads(sent, aliases) for _, aliases in self.places)
+
     def units_naming(self, place: tuple[str, ...]) -> list[Hit]:
         """Every article naming the place."""
         return self.whole_units([a.ref for a in self.spans.plan.articles if names_place(a.text, place)])
@@ -194,6 +202,11 @@ def counted_zh(question: str) -> tuple[int, str] | None:
 
 def _place_pattern(alias: str) -> str:
     return rf"{re.escape(alias)}(?!大道|路|街|大街)"
+
+
+def leads(sent: Sentence, place: Sequence[str]) -> bool:
+    """Is the town the subject of one of the sentence's clauses ("蒲团加快建设…")?"""
+    return any(c.text.startswith(p) for c in sent.clauses for p in place if not p.isascii())
 
 
 def names_place(text: str, aliases: Sequence[str]) -> bool:

@@ -74,7 +74,7 @@ def test_lookup_gives_the_original_text(make, plan):
     assert a.spans[0].quote == plan.article(8).text
     g = p.answer("什么是月光经济?")
     assert plan.glossary[19].definition in g.answer and "第24条" in g.answer
-    part = p.answer("第一部分的标题是什么?")  # a heading and no paragraph: no "原文：" left hanging
+    part = p.answer("第一部分的题目叫什么?")  # a heading and no paragraph: no "原文：" left hanging
     assert plan.parts[0].title in part.answer and not re.search(r"原文：\s*(\n|$)", part.answer)
     assert part.spans[0].quote == plan.parts[0].title
 
