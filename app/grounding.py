@@ -66,6 +66,7 @@ _EDGE = set("的了吗呢吧啊呀嘛在和与对为把被让从向给是有谁�
 # One more character after a plan word that makes a different thing of it ("社保卡", "养老金", "新生儿").
 _FUNCTION = _EDGE | set("不没能会要到去来得着过也都还就又很更最该想")  # never part of a name
 _SUFFIXES = set("性化者员们子")  # a word never starts with one: "性补缴" is the tail of "一次性补缴"
+_AFTER_A_THING = set("丢坏掉没被换补办怎要去")
 _NOUN_ENDS = set("金卡证费票站馆院所局处科室队团节奖儿员税险价率额表单号")
 # Words so common in the plan that sharing them says nothing about what a question asks.
 _GENERIC = """
@@ -361,7 +362,8 @@ class Grounder:
             if kind == "known":
                 generic = _all_generic(text)
                 after = segs[k + 1] if k + 1 < len(segs) else ("", "")
-                closes = k + 2 >= len(segs) or segs[k + 2][1] != "unknown"
+                # the compound ends where a known piece, or a verb of what befell it, follows ("社保卡坏了")
+                closes = k + 2 >= len(segs) or segs[k + 2][1] != "unknown" or segs[k + 2][0] in _AFTER_A_THING
                 if after[1] == "unknown" and after[0] in _NOUN_ENDS and closes and not generic:
                     # "社保" + "卡", "养老" + "金": a plan word with one more character is another thing
                     compound = text + after[0]

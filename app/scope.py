@@ -667,7 +667,7 @@ def _topic_words(topic: Topic) -> str:
 
 # Verbs, amounts and units: what a question does with its topic, never the topic a refusal can name.
 _NOT_A_THING = re.compile(
-    r"^(?:达到|实现|突破|增长|提高|提升|完成|需要|进行|开展|推进|加快|申请|办理|准备|报名|提交|领取)$|[亿万千百]?元$|^多少|^几|"
+    r"^(?:达到|实现|突破|增长|提高|提升|完成|需要|进行|开展|推进|加快|申请|办理|补办|换新|激活|准备|报名|提交|领取)$|[亿万千百]?元$|^多少|^几|"
     r"^(?i:apply|applying|renew|get|getting|make|do|find|take|register|book|buy|pay|use|go|see|know|tell|help|need|"
     r"want|step|steps|online|process|procedure|start|open|join|visit|check|change|replace|submit)$"
 )

@@ -752,3 +752,9 @@ def test_question_frame_words_and_ranks_are_not_missing_things(plan):
 )
 def test_more_ways_of_asking_about_people_and_the_assistant(plan, q, reason):
     assert scope(q, plan).reason == reason
+
+
+def test_a_refusal_names_the_card_not_a_fragment_of_what_befell_it(plan):
+    s = scope("我的养老卡弄丢了到哪里补?", plan)
+    assert not s.in_scope and s.missing == "养老卡"
+    assert not scope("我的社保卡坏掉了找哪个换新?", plan).in_scope
