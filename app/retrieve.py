@@ -11,8 +11,9 @@ Order of evidence:
    dense cosine of the chunk, BM25 (CJK bigrams) of the chunk, and dense cosine of the
    unit's best-matching single sentence (articles only); a unit scores as its best
    chunk.  A part's heading and preamble are ranked only when they match best of all
-   ("加快建设田园新华容要对标哪里的先进经验?"); otherwise parts come by reference.  Weights were measured on ``tests/data/gold.jsonl`` and checked on the
-   held-out set (see docs/retrieval.md).
+   ("加快建设田园新华容要对标哪里的先进经验?"); otherwise parts come by reference.  Weights
+   were measured on ``tests/data/gold.jsonl`` and checked on the held-out set (see
+   docs/retrieval.md).
 
 Follow-up questions ("那段店镇呢?") are searched together with the previous user turn.
 This module does not decide whether a question is in scope (``app.scope``) or answer.
@@ -250,8 +251,8 @@ class Retriever:
     def expansion_words(self, text: str) -> list[str]:
         """Plan words for everyday or English words in ``text`` (the reviewed lexicon)."""
         q = normalize(text)
-        spaced = q.replace("-", " ")  # "civilized-city gains" asks about the civilized city
-        return [w for pattern, words in self.expansions if pattern.search(q) or pattern.search(spaced) for w in words]
+        forms = (q, q.replace("-", " ")) if "-" in q else (q,)  # "civilized-city gains": the civilized city
+        return [w for pattern, words in self.expansions if any(pattern.search(f) for f in forms) for w in words]
 
     def expand(self, text: str) -> list[str]:
         """Plan-vocabulary tokens for everyday or English words in ``text``."""

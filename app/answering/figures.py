@@ -85,14 +85,10 @@ def figure_missing(
     if noun:  # "多少个工程": "十大工程"; "多少位烈士": "十八烈士"
         amount = re.compile(f"{amount.pattern}|(?:[一二三四五六七八九十百两]+|\\d+)大?{re.escape(noun.group(1))}")
     # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period
-    past = (
-        {r for r, (frame, _) in load_frames().items() if frame == "past"}
-        if _AHEAD.search(normalize(query.text))
-        else set()
-    )
+    frames = load_frames()
+    past = {r for r, (frame, _) in frames.items() if frame == "past"} if _AHEAD.search(normalize(query.text)) else set()
     if any(amount.search(s.text) for s in close if s.ref not in past):
         return None
-    frames = load_frames()
     if kind == "date" and any(frames.get(s.ref, ("", ""))[0] == "vision" for s in close[:1]):
         return None  # "哪一年基本建成": the vision article says 展望2035年 once, at its head
     if kind == "count" and any(_counted_list(s.text, query.text) for s in close):

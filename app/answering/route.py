@@ -78,16 +78,13 @@ def decide(
     # an amount the plan does not state gets the "没有给出" reply, also when the question names the article it read
     # about and that article states no such amount ("第13条讲的冷链物流基地,租个冷库一个月好多钱?")
     kind = asks_for_figure(query.text)
-    named_units = [h for h in hits if h.via == "reference"]
-    if kind is not None and named and not (named_units and not any(states(h.text, kind) for h in named_units)):
-        return Decision("lookup", "reference")
-    if kind is not None:
+    reads_unit = named and bool(hits) and hits[0].via != "ranked"
+    by_number = [h for h in hits if h.via == "reference"]
+    if kind is not None and (not reads_unit or (by_number and not any(states(h.text, kind) for h in by_number))):
         closest = figure_missing(query, kind, hits, retriever, spans, settings)
         if closest is not None:
             what = "时间" if kind == "date" else "数字"
             subject = figure_subject(query.text, plan, retriever)
             missing = f"{subject}的具体{what}" if subject else f"具体{what}"
             return Decision("no_figure", "figure_not_given", missing, figure=kind, closest=closest)
-    if named and hits and hits[0].via != "ranked":
-        return Decision("lookup", "reference")
-    return Decision("compose", "ok")
+    return Decision("lookup", "reference") if reads_unit else Decision("compose", "ok")
