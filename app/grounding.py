@@ -107,7 +107,7 @@ _NOT_A_NAME = re.compile(
 )
 # Numbered things: an amount or an item with its number must be in the plan as written ("30号线", "500亿").
 _NUMBERED = re.compile(
-    r"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*(号线|号|亿|万|千|元|%|个|家|条|项|公里|千米|米|亩|人|所|座|届|强|级|小时|分钟|天|年代)"
+    r"(?<![\d.a-z])(\d+(?:\.\d+)?)\s*(号线|号|亿|万|千|元|块|吨|%|个|家|条|项|公里|千米|米|亩|人|所|座|届|强|级|小时|分钟|天|年代)"
 )
 _QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』?？,，。]{2,16})[”\"」』]")
 # the plan's counted shorthands and "X+" forms ("三换", "五张名片", "数字+")
@@ -292,6 +292,8 @@ class Grounder:
             name = m.group(1).strip()
             if not _CJK_RUN.search(name) or _SHORTHAND.match(name) or self.in_plan(name):
                 continue
+            if "、" in name and all(self.in_plan(x) for x in name.split("、") if x):
+                continue  # "下乡、回乡、兴乡": each item is the plan's ("市民下乡、能人回乡、企业兴乡")
             pairs = [name[i : i + 2] for i in range(len(name) - 1)]
             if sum(p in self.text for p in pairs) < 0.75 * len(pairs):
                 return name
@@ -407,6 +409,15 @@ class Grounder:
             ):
                 # "武汉大医院", "城里好学校": a kind of place described, not a name
                 continue
+            if (
+                self._known(m.group(0))
+                and re.search(r"[院馆场园站所校]$|中心$", modifier)
+                and any(
+                    bounds[k] == start and bounds[k + 1] == m.start() and kind == "known"
+                    for k, (_, kind) in enumerate(segs)
+                )
+            ):
+                continue  # "电影院博物馆": two things the plan names side by side (影院, 博物馆), not one name
             # known when the plan holds the ending with at least two characters of the name before it
             # ("华容跟武汉东湖高新区" holds 武汉东湖高新区)
             if not any(self._known(name[i:]) for i in range(0, len(modifier) - 1)):

@@ -252,7 +252,19 @@ class Retriever:
         """Plan words for everyday or English words in ``text`` (the reviewed lexicon)."""
         q = normalize(text)
         forms = (q, q.replace("-", " ")) if "-" in q else (q,)  # "civilized-city gains": the civilized city
-        return [w for pattern, words in self.expansions if any(pattern.search(f) for f in forms) for w in words]
+        found: list[tuple[int, int, int, tuple[str, ...]]] = []
+        for pattern, words in self.expansions:
+            for form, f in enumerate(forms):
+                if m := pattern.search(f):
+                    found.append((form, m.start(), m.end(), tuple(words)))
+                    break
+        # the longest phrase speaks for its words: "five golden flowers" is 五朵金花, not also the flower festivals
+        return [
+            w
+            for form, a, b, words in found
+            if not any(f == form and x <= a and b <= y and (x, y) != (a, b) for f, x, y, _ in found)
+            for w in words
+        ]
 
     def expand(self, text: str) -> list[str]:
         """Plan-vocabulary tokens for everyday or English words in ``text``."""

@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     followup_repeat_penalty: float = Field(
         1.5, ge=0.0, le=5.0, description='Penalty, for "那第三个呢", for the list sentence the previous answer quoted.'
     )
+    span_named_bonus: float = Field(
+        0.3, ge=0.0, le=2.0, description="Bonus for a sentence of the unit a question names (第八部分提出…)."
+    )
     place_subject_bonus: float = Field(
         0.3, ge=0.0, le=2.0, description="Bonus for a clause that begins with the town asked (蒲团加快…)."
     )

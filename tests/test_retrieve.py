@@ -147,3 +147,9 @@ def test_a_dialect_what_is_it_asks_for_the_definition(fake_retriever):
 def test_a_glossary_terms_pinyin_asked_to_stand_for_something_gets_the_term(fake_retriever):
     hits = fake_retriever.search("In the glossary, what do the words fang guan fu stand for?", k=5)
     assert str(hits[0].ref) == "名词解释21" and hits[0].via == "term"
+
+
+def test_the_longest_lexicon_phrase_speaks_for_its_words(fake_retriever):
+    words = fake_retriever.expansion_words("Which towns are the five golden flowers?")
+    assert "五朵金花" in words and "荷花节" not in words  # "flowers" alone would be the flower festivals
+    assert "荷花节" in fake_retriever.expansion_words("When are the flower festivals held?")

@@ -162,6 +162,9 @@ def test_places_and_bodies_the_plan_names_are_answered(plan, q):
         ("How will the plan develop skateboarding?", "skateboarding"),
         ("Does the plan mention Tencent?", "Tencent"),
         ("Will Wuhan University open a campus in Huarong?", "武汉大学"),
+        ("鄂州花湖机场什么时候开通国际航线?", "鄂州花湖机场"),  # 鄂州机场 is the plan's; this name is not
+        ("湖北大学在华容办分校吗?", "湖北大学"),
+        ("规划说每户每年补贴3000块,么时候发?", "3000块"),
     ],
 )
 def test_what_the_plan_never_mentions_is_refused_and_named(plan, q, missing):
@@ -181,6 +184,9 @@ def test_what_the_plan_never_mentions_is_refused_and_named(plan, q, missing):
         "What does the plan propose for elderly care at home?",
         "How will rural roads be upgraded?",
         "What are the plan's measures for food safety?",
+        "咱们镇上冇得电影院博物馆,规划里会修吗?",  # two things the plan names side by side, not one name
+        "一到下雨天村里的泥巴路就冇法走,规划有说法吗?",  # a rainy day describes the road, it asks no forecast
+        "规划里“下乡、回乡、兴乡”那个工程是搞么事的?",  # each 、-item is the plan's own
     ],
 )
 def test_questions_in_the_plans_words_or_the_lexicons_are_answered(plan, q):

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from app.answering.question import Query
+from app.answering.question import ASKS_ITSELF, Query, asked_apart
 from app.answering.spans import PlanSpans, Sentence, Span
 from app.answering.structure import (
     CUT,
@@ -32,7 +32,7 @@ from app.answering.structure import (
     shared_with_others,
 )
 from app.prompts import render
-from app.refs import Ref
+from app.refs import Ref, find_refs
 from app.retrieve import Hit, Retriever
 from app.settings import Settings
 from app.text import content_tokens, normalize
@@ -40,11 +40,6 @@ from app.text import content_tokens, normalize
 _LISTY = re.compile(
     r"哪些|哪几|哪[两二三四五六七八九十]|有什么|有哪|什么样|几大|几个|\bwhich\b|\bwhat are\b|\blist\b|\bwhat kinds?\b"
 )
-# where one typed line holds two questions: a question mark, or "另外 / 还有 / 又" starting the second
-_ASKED_APART = re.compile(
-    r"[?？;；!！]|另外|同时|还有|(?<=[,，])又|\band (?=(?:what|which|how|where|when|who|is|are|does|do|did|will)\b)"
-)
-_ASKS_ITSELF = re.compile(r"哪|什么|怎么|如何|吗|多少|几[个项类种条]|么子|\b(?:what|which|how|where|when|who)\b")
 _JOIN = re.compile(
     r"以及|还有|和|与|及|、|另外|同时|并且|又(?=[打准要想该怎如有是])|\band\b|,|，|;|；|[?？]|"
     r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"  # older users type a space between two questions
@@ -76,6 +71,12 @@ _WHICH_FRAME = re.compile(
     r"什么时候|啥时候|何时|哪一年|哪年|还是.{0,6}(?:年|十四五|2035|远景)|才(?:要|能|会)|就要|就能|"
     r"\bwhen\b|\bby when\b|\bwhich (?:period|plan)\b"
 )
+# "…是华容“十四五”要争取的吧?": a time frame put forward to be confirmed; whichever frame the plan says it in
+# answers (its label corrects a wrong premise)
+_CONFIRM = re.compile(
+    r"对吧|是吧|对不对|是不是|是这样吗|没错吧|吧[?？]?$|\bright\?|\bisn'?t it\b|\bcorrect\?|"
+    r"\bis (?:that|this|it) (?:right|true|correct)\b"
+)
 _GOAL = re.compile(r"末|程度|达到什么|目标|水平|\bgoals?\b|\btargets?\b|\bby the end\b")
 _FRAME_TOKENS = frozenset(
     content_tokens(
@@ -96,16 +97,23 @@ class Composition:
 class Weights:
     """IDF weights of the words a question is about (the follow-up's own words count fully)."""
 
-    def __init__(self, retriever: Retriever, query: Query) -> None:
-        own = set(content_tokens(query.text)) | set(retriever.expand(query.text))
+    def __init__(
+        self, retriever: Retriever, query: Query, replaced: frozenset[str] = frozenset(), frames_said: bool = False
+    ) -> None:
+        """``replaced``: words of the previous question that the follow-up replaces ("蒲团…?" → "那临江镇呢?");
+        ``frames_said``: the time frames the question names say nothing about what to find ("到2035年呢?" after a
+        question on 法治; "是十四五还是2035年建成"; "2035年要翻一番对吧"): the frame is chosen elsewhere."""
+        self._expand = retriever.expand
+        own = self.words_of(query.text, expand=True)
         prev = set(content_tokens(query.previous)) | set(retriever.expand(query.previous)) if query.previous else set()
+        frame_only = _frame_only(query)  # only the time frame changes: the earlier question says what to find
         self.w: dict[str, float] = {}
         for t in own | prev:
-            if _COUNT_WORD.fullmatch(t):  # "哪三个示范区": the count frames the question, "三个代表" is not about it
-                continue
+            if _COUNT_WORD.fullmatch(t) or (frames_said and t in _FRAME_TOKENS) or (t in replaced and t not in own):
+                continue  # "哪三个示范区": the count frames the question, "三个代表" is not about it
             idf = retriever.idf(t)
             if idf > 0:
-                self.w[t] = idf * (1.0 if t in own else 0.6)
+                self.w[t] = idf * (1.0 if t in own or frame_only else 0.6)
         self.total = sum(self.w.values())
         self.earlier_only = frozenset(t for t in self.w if t not in own)  # words only the previous question has
 
@@ -113,6 +121,11 @@ class Weights:
         if not self.total:
             return 0.0
         return sum(v for t, v in self.w.items() if t in words and not (skip and t in skip)) / self.total
+
+    def words_of(self, text: str, expand: bool = False) -> set[str]:
+        """A piece of the question's own words, with ``expand`` also what the lexicon reads them as ("county
+        economy" → 县域经济)."""
+        return set(content_tokens(text)) | (set(self._expand(text)) if expand else set())
 
     def matched(self, words: frozenset[str] | set[str]) -> set[str]:
         return {t for t in self.w if t in words}
@@ -161,28 +174,64 @@ def _names_frame(text: str, future: bool = True) -> bool:
     return any(p.search(q) for p in (_PAST_NAMED, _PLAN_NAMED, _VISION, _PAST, *([_FUTURE] if future else [])))
 
 
+_ONLY_ASKING = re.compile(r"[\s?？呢吗啊嘛,，.。!！]|那么?|再往后|再|又|到了?|在|的|\bwhat about\b|\band\b|\bthen\b")
+
+
+def _frame_only(query: Query) -> bool:
+    """A follow-up that only names another time frame ("到2035年呢?", "“十四五”呢?"), after a question about
+    something in particular (not "十四五的主要目标有哪些?", whose 2035 counterpart is the vision as a whole)."""
+    if not query.previous or not _names_frame(query.text, future=False):
+        return False
+    return (
+        not _ONLY_ASKING.sub("", _without_frame(query.text))
+        and len(_GENERAL.sub("", _without_frame(query.previous))) >= 2
+    )
+
+
+# what a question about a time frame as a whole is made of ("十四五的主要目标有哪些?")
+_GENERAL = re.compile(
+    r"有哪些|哪些|是什么|什么|怎么样|怎样|如何|目标|主要|任务|要|有|是|的|华容区?|全区|我区|[\s?？!！,，.。“”\"]|"
+    r"\bwhat\b|\bare\b|\bis\b|\bthe\b|\bmain\b|\bgoals?\b|\bof\b|\bhuarong\b|\bfor\b|\bfyp\b|\bplan\b|\bperiod\b"
+)
+
+
 def parts(question: str, weights: Weights, min_share: float) -> list[str]:
     """The parts of a question that asks about several things ("安全生产和应急这两块怎么抓"), or [] for one.
 
     A question typed as two ("…突破了多少?“十四五”又打算…", "…, and what …") keeps each of its questions as a part
     when it has any words of its own, however common; inside one question a piece is a part with ``min_share`` of
     the words, or with any when it opens the question asking something itself, up to a comma (a piece with neither
-    belongs to its neighbour)."""
+    belongs to its neighbour).  A piece without plan words of its own ("我屋里老二是退伍回来的", any English) is
+    read through the lexicon (退伍 → 退役军人)."""
     out: list[str] = []
-    for asked in (x for x in _ASKED_APART.split(normalize(question)) if x and x.strip(" ,，")):
+    for asked in asked_apart(question):
         own: list[str] = []
         for piece in (p for p in _JOIN.split(asked) if p.strip()):
-            share = weights.share(set(content_tokens(piece)))
+            share = weights.share(weights.words_of(piece)) or weights.share(weights.words_of(piece, expand=True))
             # "华容要重点引进哪类人才,干部…": an opening question of its own, closed by a comma, is a part too
-            opening = not own and share > 0 and _ASKS_ITSELF.search(piece) and asked.startswith(piece + ",")
+            opening = not own and share > 0 and ASKS_ITSELF.search(piece) and asked.startswith(piece + ",")
             if share >= min_share or opening:
                 own.append(piece)
             elif own:
                 own[-1] += piece  # a piece without content of its own ("这两块怎么抓") belongs to its neighbour
-        if not own and weights.share(set(content_tokens(asked))) > 0:
+        if not own and weights.share(weights.words_of(asked, expand=True)) > 0:
             own = [asked]
         out += own
     return out if len(out) >= 2 else []
+
+
+def part_frame(query: Query, part: str) -> str:
+    """The time frame a part of a several-part question asks about: the frame it names, or its own question names, or
+    the one named by the nearest question before it ("到2035年,基层治理和公共服务分别…" → both 2035; "Which
+    zones…, and what … by 2035?" → only the second); "" when none names one."""
+    if _names_frame(part, future=False):
+        return time_frame(part)
+    asked = asked_apart(query.text)
+    at = next((i for i, x in enumerate(asked) if part in x), len(asked) - 1)
+    for text in reversed(asked[: at + 1]):
+        if _names_frame(text, future=False):
+            return time_frame(text)
+    return ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +249,8 @@ class _Asked:
     listed: tuple[str, ...]  # that list
     unframed: str = ""  # the question without the time frame it names ("2035年…突破百亿元吗" → "…突破百亿元吗")
     which_town: bool = False  # "北部生态功能区由哪个镇来建": a sentence a town leads answers
+    named: frozenset[Ref] = frozenset()  # units the question names itself ("第八部分提出…"), not a part's articles
+    frame_only: bool = False  # "到2035年呢?": the time frame is all the follow-up asks, so no other frame answers
 
 
 class Composer:
@@ -234,7 +285,9 @@ class Composer:
             frame = "past"
         return _Asked(
             frame=frame,
-            which=bool(_WHICH_FRAME.search(q)) or done_yet,
+            which=bool(_WHICH_FRAME.search(q))
+            or done_yet
+            or (bool(_CONFIRM.search(q)) and _names_frame(q, future=False)),
             goal=bool(_GOAL.search(q)),
             listy=bool(_LISTY.search(q)),
             counted=self.structure.counted(query.text),
@@ -242,8 +295,10 @@ class Composer:
             others=tuple(self.structure.other_towns(place)) if place else (),
             said_before=normalize(said) if query.asked else "",  # only when "第三个" was resolved to an item
             listed=query.listed,
-            unframed=_without_frame(query.text),
+            unframed=_without_frame(query.topic if _frame_only(query) else query.text),
             which_town=bool(_WHICH_TOWN.search(q)),
+            named=frozenset(m.ref for m in find_refs(query.text)),
+            frame_only=_frame_only(query),
         )
 
     def candidates(self, hits: Sequence[Hit], a: _Asked) -> tuple[list[Hit], list[tuple[Hit, Sentence]]]:
@@ -297,6 +352,8 @@ class Composer:
         s = self.settings
         a = asked or self.asked(query, place)
         units, pool = self.candidates(hits, a)
+        if a.frame_only:  # "到2035年呢?": only the frame asked answers
+            pool = [(h, x) for h, x in pool if self.structure.frame(x.ref) == a.frame] or pool
         if not pool:
             return []
         similarity = self.retriever.sentence_similarity(query.topic)
@@ -347,6 +404,8 @@ class Composer:
             delta += s.span_goal_bonus  # "到十四五末要建到什么程度": the goals article says it, about the thing asked
         if a.place and shared_with_others(sent, a.place, list(a.others)):
             delta -= s.place_list_penalty
+        if sent.ref in a.named:
+            delta += s.span_named_bonus  # the user pointed at this unit
         if a.which_town and not a.place and self.structure.led_by_town(sent):
             delta += s.place_subject_bonus
         if a.place and leads(sent, a.place):
@@ -358,9 +417,9 @@ class Composer:
     def choose(self, query: Query, hits: Sequence[Hit]) -> tuple[list[Span], list[Hit], list[Ref]]:
         """The spans to quote, the units searched for the question's parts (beside ``hits``), and the units
         holding more sentences that answer but were left out (the answer points to them)."""
-        weights = Weights(self.retriever, query)
         place = self.place(query)
         a = self.asked(query, place)
+        weights = Weights(self.retriever, query, self.structure.replaced_places(query), a.frame_only or a.which)
         if not place and not query.previous and a.listy:  # a follow-up's list is the previous answer's
             headed = self.structure.heading_list(
                 query.text, hits, weights.share, a.frame, self.settings.heading_list_min_share
@@ -423,8 +482,9 @@ class Composer:
             sub_hits = self.retriever.search(part, k=s.top_k)
             own = self.structure.place(Query(part, ())) or place  # "庙岭和临江分别…": each part about its own town
             asked = self.asked(sub, own)
-            if not _names_frame(part, future=False):  # "到2035年,基层治理和公共服务分别…": the question's frame
-                asked = replace(asked, frame=whole.frame)
+            frame = part_frame(query, part)
+            if frame or query.previous or len(asked_apart(query.text)) == 1:
+                asked = replace(asked, frame=frame or whole.frame)
             sub_ranked = self.scored(sub, sub_hits, Weights(self.retriever, sub), own, asked)
             if sub_ranked and sub_ranked[0][1] not in chosen:
                 chosen.append(sub_ranked[0][1])

@@ -5,13 +5,16 @@
 quotes a sentence in place of a number, this stage looks for the amount in every
 plan sentence about the question's topic — the whole plan, not only what retrieval
 returned: "no figure is given" is a claim about the plan.  When none holds one, it
-returns the closest sentence for the "没有给出" template (articles and glossary alike).  It writes nothing itself.
+returns the closest sentence for the "没有给出" template (articles and glossary alike), or no sentence
+when none is about the topic (the route then refuses).  A sum inside a quoted name ("“百企百亿”技改工程")
+is the name, not an amount.  It writes nothing itself.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from app.answering.compose import Weights
 from app.answering.question import Query
@@ -50,29 +53,41 @@ def _with_unit(units: tuple[str, ...]) -> re.Pattern[str]:
 
 def _counted_list(sentence: str, question: str) -> bool:
     """Does the sentence list, with 、, two or more things of a kind the question names ("生活岸线、生态岸线")?"""
+    counted = {m.group(1) for m in re.finditer(r"(?:几|多少)[个种项类样大]?([\u4e00-\u9fff])", question)}
     for run in re.findall(r"[^,，;；:：。]*、[^,，;；:：。]*", sentence):
         items = [x for x in run.split("、") if len(x) >= 3]
         ends = {x[-2:] for x in items}
         if len(items) >= 2 and len(ends) == 1 and next(iter(ends)) in question:
             return True
+        # "分开几个权": "宅基地所有权、资格权、使用权分置…" (the last item runs on into the clause)
+        heads = {x[-1] for x in run.split("、")[:-1] if x}
+        if len(heads) == 1 and (c := next(iter(heads))) in counted and c in run.split("、")[-1]:
+            return True
     return False
+
+
+@dataclass(frozen=True)
+class FigureGap:
+    """An amount the plan does not state, with the plan's sentence closest to what it is of (None: no sentence
+    is about it, so the question is about something the plan does not cover)."""
+
+    closest: Sentence | None
 
 
 def figure_missing(
     query: Query, kind: FigureKind, hits: Sequence[Hit], retriever: Retriever, spans: PlanSpans, settings: Settings
-) -> Sentence | None:
-    """The closest sentence when no sentence about the question's topic holds the amount asked for.
+) -> FigureGap | None:
+    """The gap when no sentence about the question's topic holds the amount asked for, or None when one does.
 
     Sentences are ranked by the IDF-weighted share of the question's topic words (what the amount
-    is *of*), ties going to the unit retrieval ranked higher.  None means "answer normally": either
-    the amount is stated, or nothing in the plan is clearly about the topic.
+    is *of*), ties going to the unit retrieval ranked higher.
     """
     weights = Weights(retriever, Query(figure_topic(query.text), query.history, query.previous))
     order = {h.ref: i for i, h in enumerate(hits)}
     pool = [s for s in spans.all if s.ref.kind in ("article", "glossary") and not s.is_title and len(s.text) >= 10]
     ranked = sorted(((weights.share(s.words), s) for s in pool), key=lambda t: (-t[0], order.get(t[1].ref, 99)))
     if not ranked or ranked[0][0] < settings.figure_topic_min:
-        return None
+        return FigureGap(None)  # "每人发多少消费券": nothing in the plan is about it
     # the leading three are searched too when they are about the topic at all (a near tie may hold the figure)
     close = [
         s
@@ -87,10 +102,26 @@ def figure_missing(
     # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period
     frames = load_frames()
     past = {r for r, (frame, _) in frames.items() if frame == "past"} if _AHEAD.search(normalize(query.text)) else set()
-    if any(amount.search(s.text) for s in close if s.ref not in past):
+    # a sum inside a quoted name ("“百企百亿”技改工程") is the project's name, not an amount of money, unless the
+    # question asks about the name itself ("技改工程叫“百企”多少亿?")
+    asked = normalize(query.text)
+
+    def named(m: re.Match[str]) -> str:
+        name = m.group(0)
+        return name if any(name[i : i + 2] in asked for i in range(1, len(name) - 2)) else ""
+
+    def said(text: str) -> str:
+        return re.sub(r"“[^“”]*”", named, text) if kind == "money" else text
+
+    if any(amount.search(said(s.text)) for s in close if s.ref not in past):
         return None
-    if kind == "date" and any(frames.get(s.ref, ("", ""))[0] == "vision" for s in close[:1]):
-        return None  # "哪一年基本建成": the vision article says 展望2035年 once, at its head
+    first = next((s for s in close if s.ref.kind == "article"), None)  # a term's definition states no period
+    if (
+        kind == "date"
+        and first is not None
+        and (frames.get(first.ref, ("", ""))[0] == "vision" or "目标" in frames.get(first.ref, ("", ""))[1])
+    ):
+        return None  # "哪一年基本建成", "什么时候建成": the vision (2035) and the 十四五 goals state the period
     if kind == "count" and any(_counted_list(s.text, query.text) for s in close):
         return None  # "岸线分几类": "打造生活岸线、生态岸线、景观岸线" counts them
     leading = [h.ref for h in hits if h.kind == "article"][: settings.compose_units]
@@ -98,4 +129,4 @@ def figure_missing(
         ahead = [(v, s) for v, s in ranked if s.ref not in past]
         if ahead and ahead[0][0] >= settings.figure_topic_min:
             ranked = ahead
-    return next((s for _, s in ranked if s.ref in leading), ranked[0][1])
+    return FigureGap(next((s for _, s in ranked if s.ref in leading), ranked[0][1]))

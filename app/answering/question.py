@@ -13,10 +13,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.retrieve import Turn, is_followup
+from app.text import normalize
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _LATIN = re.compile(r"[A-Za-z]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+# where one typed line holds two questions: a question mark, or "另外 / 还有 / 又" starting the second
+ASKED_APART = re.compile(
+    r"[?？;；!！]|另外|同时|还有|(?<=[,，])又|\band (?=(?:what|which|how|where|when|who|is|are|does|do|did|will)\b)"
+)
+ASKS_ITSELF = re.compile(r"哪|什么|怎么|如何|吗|多少|几[个项类种条]|么子|\b(?:what|which|how|where|when|who)\b")
+
+
+def asked_apart(question: str) -> list[str]:
+    """The questions one typed line holds ("…突破了多少?“十四五”又打算…" → two)."""
+    return [x for x in ASKED_APART.split(normalize(question)) if x and x.strip(" ,，")]
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,21 @@
 
 In order: a unit the question names that does not exist ("第41条") → said plainly;
 out of scope (``app.scope``) → refusal naming what the plan does not cover; a unit
-named on purpose ("第8条讲什么", "什么是月光经济") → its original text; an amount or date
-the plan does not state → "没有给出" with the closest sentence; everything else →
-composed from the plan's spans.  A pure function of its inputs: no I/O, no model.
+named on purpose ("第8条讲什么", "什么是月光经济") → its original text, unless the question also
+asks something that text does not hold; an amount or date the plan does not state → "没有给出"
+with the closest sentence (a refusal when no sentence is about what it is of); everything else →
+composed from the plan's spans.  A pure function of its inputs (the retriever's embedder aside): no model.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.answering.events import RouteKind
 from app.answering.figures import figure_missing, states
-from app.answering.question import Query
+from app.answering.question import ASKS_ITSELF, Query, asked_apart
 from app.answering.spans import PlanSpans, Sentence
 from app.corpus import Plan
 from app.offtopic import OffTopic
@@ -22,6 +24,7 @@ from app.refs import Ref, find_refs
 from app.retrieve import Hit, Retriever
 from app.scope import FigureKind, Scope, asks_for_figure, decide_scope, figure_subject
 from app.settings import Settings
+from app.text import content_tokens
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,34 @@ def offtopic_probability(query: Query, retriever: Retriever, offtopic: OffTopic 
 
 def missing_units(question: str, plan: Plan) -> list[Ref]:
     return [m.ref for m in find_refs(question) if not plan.exists(m.ref)]
+
+
+def asks_beyond_named(question: str, hits: Sequence[Hit], retriever: Retriever, spans: PlanSpans) -> bool:
+    """Does a question that names a unit also ask something the named unit's text does not answer ("传统产业要突出
+    哪三换?“专精特新”又是什么意思?", "第八部分要确保哪几个更?以及宗教事务方面怎么要求?")?  Then the answer is
+    composed, each part quoting what answers it, rather than the named unit's text alone.  A piece asks beyond when
+    the plan sentence closest to it is neither in a named unit nor one of the sentences using a named glossary term
+    (the lookup shows those too)."""
+    pieces = [p for asked in asked_apart(question) for p in re.split(r"[,，]", asked) if p.strip()]
+    names = [bool(find_refs(p)) or bool(retriever.named_terms(p)) for p in pieces]
+    if not any(names) or all(names):
+        return False
+    named = [h for h in hits if h.via != "ranked"]
+    shown = named[:1] if named[0].kind == "part" else named[:3]
+    refs = {h.ref for h in shown}
+    terms = [re.sub(r"[“”]", "", h.title) for h in shown if h.kind == "glossary"]
+    shown_sentences = {
+        (x.ref, x.text.strip())
+        for x in spans.all
+        if x.ref in refs or (x.ref.kind == "article" and any(t in re.sub(r"[“”]", "", x.text) for t in terms))
+    }
+    for piece, is_named in zip(pieces, names, strict=True):
+        if is_named or not ASKS_ITSELF.search(piece) or not content_tokens(piece):
+            continue
+        similarity = retriever.sentence_similarity(piece)
+        if similarity and max(similarity, key=lambda k: similarity[k]) not in shown_sentences:
+            return True
+    return False
 
 
 def decide(
@@ -78,13 +109,17 @@ def decide(
     # an amount the plan does not state gets the "没有给出" reply, also when the question names the article it read
     # about and that article states no such amount ("第13条讲的冷链物流基地,租个冷库一个月好多钱?")
     kind = asks_for_figure(query.text)
-    reads_unit = named and bool(hits) and hits[0].via != "ranked"
+    reads_unit = (
+        named and bool(hits) and hits[0].via != "ranked" and not asks_beyond_named(query.text, hits, retriever, spans)
+    )
     by_number = [h for h in hits if h.via == "reference"]
     if kind is not None and (not reads_unit or (by_number and not any(states(h.text, kind) for h in by_number))):
-        closest = figure_missing(query, kind, hits, retriever, spans, settings)
-        if closest is not None:
+        gap = figure_missing(query, kind, hits, retriever, spans, settings)
+        if gap is not None:
             what = "时间" if kind == "date" else "数字"
             subject = figure_subject(query.text, plan, retriever)
             missing = f"{subject}的具体{what}" if subject else f"具体{what}"
-            return Decision("no_figure", "figure_not_given", missing, figure=kind, closest=closest)
+            if gap.closest is None:  # nothing in the plan is about what the amount is of
+                return Decision("refusal", "figure_not_given", missing)
+            return Decision("no_figure", "figure_not_given", missing, figure=kind, closest=gap.closest)
     return Decision("lookup", "reference") if reads_unit else Decision("compose", "ok")

@@ -84,6 +84,15 @@ class PlanStructure:
                 return named[0]
         return ()
 
+    def replaced_places(self, query: Query) -> frozenset[str]:
+        """Words of the towns a follow-up's previous question named when the follow-up names another one
+        ("蒲团要打造什么特色小镇?" → "那临江镇呢?": 蒲团 no longer counts)."""
+        own = self.named_places(query.text)
+        if not query.previous or not own:
+            return frozenset()
+        gone = [a for a in self.named_places(query.previous) if a not in own]
+        return frozenset(t for aliases in gone for alias in aliases for t in content_tokens(alias))
+
     def named_places(self, text: str) -> list[tuple[str, ...]]:
         """Aliases of every place ``text`` names, in the order it names them."""
         q = normalize(text).replace("huarong town", "huarong-town")

@@ -313,3 +313,48 @@ def test_a_title_sharing_only_the_time_frame_does_not_answer_with_its_headings(c
     assert c is not None and "——坚持党的全面领导" not in c.text
     principles = compose(composer, "“十四五”时期经济社会发展的基本原则有哪些?")
     assert principles is not None and "——坚持党的全面领导" in principles.text
+
+
+def test_each_part_keeps_the_time_frame_its_own_question_names():
+    from app.answering.compose import part_frame
+
+    q = Query("要建设哪三个示范区?到2035年新城是什么样子?", ())
+    assert part_frame(q, "要建设哪三个示范区") == ""  # no frame before it: its own (the plans)
+    assert part_frame(q, "到2035年新城是什么样子") == "vision"
+    both = Query("到2035年,教育和医疗分别是什么样子?", ())
+    assert part_frame(both, "医疗分别是什么样子") == "vision"  # named up front for both
+
+
+def test_an_english_piece_is_read_through_the_lexicon(composer):
+    from app.answering.compose import Weights
+
+    q = "Which towns form the five golden flowers, and what is the county economy ranking for 2035?"
+    assert len(parts(q, Weights(composer.retriever, Query(q, ())), 0.15)) == 2
+
+
+def test_a_follow_up_naming_only_another_time_frame_keeps_the_topic(composer):
+    from app.retrieve import Turn
+
+    previous = "十四五期间法治建设的目标是什么?"
+    q = Query("那到2035年呢?", (Turn("user", previous), Turn("assistant", "……")), previous)
+    c = composer.compose(q, composer.retriever.search(f"{previous} 2035", k=5))
+    assert c is not None and "法治华容、法治政府、法治社会基本建成" in quotes(c.text)[0][0]
+    assert "（“十四五”时期主要目标）" not in c.text  # only the frame asked answers
+
+
+def test_a_frame_put_forward_to_be_confirmed_is_answered_by_the_frame_that_says_it(composer):
+    c = compose(composer, "无废城镇是十三五就已经建成了吧?")
+    assert c is not None and "建成“无废城镇”" in quotes(c.text)[0][0]
+    assert "（“十四五”时期主要目标）" in c.text
+    assert composer.asked(Query("无废城镇是十三五就已经建成了吧?", ()), ()).which  # any frame may answer
+    assert not composer.asked(Query("十三五期间建成了哪些文化设施?", ()), ()).which
+
+
+def test_a_follow_up_naming_another_town_drops_the_first(composer):
+    from app.answering.compose import Weights
+    from app.retrieve import Turn
+
+    previous = "庙岭镇要重点发展什么?"
+    q = Query("那段店呢?", (Turn("user", previous), Turn("assistant", "……")), previous)
+    w = Weights(composer.retriever, q, composer.structure.replaced_places(q))
+    assert "庙岭" not in w.w and "段店" in w.w

@@ -70,3 +70,40 @@ def test_a_named_article_that_states_no_such_amount_gets_the_no_figure_reply(rou
 
 def test_a_count_asked_with_which_ones_is_a_list_question(route):
     assert route("“十四五”的主要目标一共有几个,是哪几个方面?").kind == "compose"
+
+
+def test_a_named_unit_with_another_question_beside_it_is_composed(route):
+    # the part's own paragraph answers the first half; religious affairs are in one of its articles
+    assert route("第八部分要确保哪几个“更”?另外宗教事务方面怎么管?").kind == "compose"
+    assert route("第八部分要确保哪几个“更”?").kind == "lookup"
+    assert route("什么是月光经济?").kind == "lookup"
+
+
+def test_a_period_the_goals_state_is_no_missing_date(route):
+    assert route("“无废城镇”打算在什么时候建成?").kind == "compose"  # a 十四五 goal
+    assert route("武汉地铁11号线哪一年通到红莲湖?").kind == "no_figure"
+
+
+def test_a_count_of_items_sharing_a_last_character_is_stated(route):
+    assert route("农村宅基地要分开几个权来管?").kind == "compose"  # 所有权、资格权、使用权
+
+
+def test_dialect_amounts_asked_at_the_end_are_amounts(route):
+    assert route("博士来华容工作能拿好多安家费?").kind == "no_figure"
+    assert route("那个钢铁厂一年产好多吨钢?").kind in ("no_figure", "refusal")
+
+
+def test_a_sum_inside_a_quoted_name_is_not_the_amount_asked(route):
+    # “百企百亿” names the upgrading programme the factory is listed under; it states no investment of its own
+    assert route("鸿泰钢铁那个智慧绿色工厂总投资是多少?").kind == "no_figure"
+    assert route("那个技改工程叫“百企”多少亿?").kind == "compose"  # the name itself is asked
+
+
+def test_an_amount_of_something_no_sentence_is_about_is_refused(fake_retriever, settings):
+    spans = PlanSpans(fake_retriever.plan)
+    q = "红莲湖那个产业园一年的产值能到多少亿?"
+    strict = settings.model_copy(update={"figure_topic_min": 1.0})  # no sentence is about it "enough"
+    d = decide(Query(q, ()), fake_retriever.search(q, k=5), fake_retriever.plan, fake_retriever, spans, strict)
+    assert d.kind == "refusal" and d.reason == "figure_not_given" and d.missing.endswith("的具体数字")
+    d = decide(Query(q, ()), fake_retriever.search(q, k=5), fake_retriever.plan, fake_retriever, spans, settings)
+    assert d.kind != "refusal"  # with sentences about it, the amount is looked for in them
