@@ -485,7 +485,13 @@ class Grounder:
                 continue
             for m in re.finditer(rf"(?<![a-z]){re.escape(place)}\s+([a-z]+)", q):
                 ending = _EN_INSTITUTION.get(m.group(1).rstrip("s"))
-                if ending and not self._known(zh + ending) and not self._known(zh + "市" + ending):
+                # "Wuhan bridge": the plan's 武汉双柳长江大桥 is one (a place's name, a few characters, the ending)
+                held = (
+                    re.search(rf"{re.escape(zh)}[\u4e00-\u9fff]{{0,6}}{re.escape(ending)}", self.text)
+                    if ending
+                    else None
+                )
+                if ending and held is None:
                     out.append(Piece(f"{zh}{ending}", False, "institution"))
         return out
 

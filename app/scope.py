@@ -122,7 +122,8 @@ _ABOUT_ASSISTANT = re.compile(
     r"\bwho are you\b|\bwhat are you\b|\byour (?:name|creator|developer|model|training|memory)\b|"
     r"\bdo you (?:store|remember|keep|save|record|log|collect|track)\b|\bcan you remember\b|\brunning on\b|"
     r"\bchatgpt\b|\bgpt-?\d|\bopenai\b|\bllm\b|\bare you\b|\bwhat can you do\b|"
-    r"\bcan you (?!tell|explain|show|summari|list|give|find|describe|recommend|suggest)\w+"
+    r"\bcan you (?!tell|explain|show|summari|list|give|find|describe|recommend|suggest|expand|elaborate|say more|go into|"
+    r"clarify|break|walk|compare|quote|point|read|translate the quote)\w+"
 )
 
 # Asking the assistant for its own opinion of the plan or of Huarong.
@@ -174,7 +175,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "realtime",
         "实时信息",
         re.compile(
-            r"今天|明天|昨天|后天|今晚|本周|这周|上周|下周|(?:这|本|上|下)个?周末|这个月|本月|上个月|今年|去年|前年|几点|最新|新闻|实时|"
+            r"今天|明天|昨天|后天|今晚|本周|这周|上周|下周|(?:这|本|上|下)个?周末|这个月|本月|上个月|下个?月|今年|去年|前年|几点|最新|新闻|实时|"
+            r"(?:现在|目前|已经)入驻了?(?:哪些|几家|多少)|入驻了(?:哪些|几家|多少)|"
             r"进展到哪|(?:已经|现在|目前|还没).{0,10}(?:通车|开通|建成|开业|完工|竣工|开放|投用|运营)|"
             r"(?:通车|开通|建成|开业|完工|竣工)了(?:吗|没)|(?:开|通|到|修|建|破产|倒闭)了没|了没有[?？]?$|现在.{0,14}了没|最近有没有|停电|停水|"
             r"\bright now\b|\btoday\b|\btonight\b|\btomorrow\b|\byesterday\b|\bthis (?:week|weekend|month|year)\b|"
@@ -233,7 +235,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"什么材料|手续|怎么(?:申请|办理|报名|预约|缴费|领取|认证|注册|提取|开户|考)|"
             r"在哪(?:里|儿)?(?:办|换|补|查|交|领|做|买|考|报名|申请|挂号|缴)|哪里(?:可以|能)(?:办|查|买|领)|"
             r"开放时间|营业时间|上班时间|办公时间|航班|班次|时刻表|\bflights?\b|\btimetable\b|\bschedule for\b|周[一二三四五六日末天]上班|学费|报名时间|什么时候(?:开始)?报名|婚姻登记|几点(?:开门|关门|上班|下班)|电话(?:是)?多少|联系方式|地址(?:在)?哪|"
-            r"怎么(?:去|走)|坐几路|预约.*(?:疫苗|挂号|接种)|挂号|核酸|"
+            r"怎么(?:去|走)|坐几路|怎么坐车|坐什么车|几路(?:车|公交)|哪路(?:车|公交)|(?:开不开|开不开门|开门吗|关门吗)|"
+            r"设了?(?:哪些|哪几个)站|学区(?:怎么|会)?划|划到哪|拆迁范围|在不在拆迁|我家.{0,6}(?:拆不拆|要拆|被拆|征收)|"
+            r"预约.*(?:疫苗|挂号|接种)|挂号|核酸|\bwhich bus\b|\bbus (?:number|route|line)\b|"
             r"\bopening hours\b|\boffice hours\b|\bbusiness hours\b|\bphone number\b|\bcontact number\b|\baddress of\b|"
             r"\bhow (?:do|can) i (?:renew|apply|get|register|book|replace|obtain|check|pay|claim|enrol|enroll|sign up)\b|"
             r"\bwhere (?:can|do|should) i (?:renew|apply|get|register|book|buy|find|pay|go)\b|"
@@ -249,9 +253,10 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"(?:景点|好玩的地方|美食|特色菜|特产|小吃|方言|气候)(?:有哪些|是什么|有什么)|"
             r"有(?:哪些|什么)(?:好玩的|好吃的)?(?:景点|美食|特色菜|特产|小吃)|"
             r"(?<!建|放|设|落|局)在哪(?:里|儿)?[?？]?$|位于哪|在什么地方|具体位置|(?<![省市国到于个])什么位置|"
-            r"是(?:一种)?什么(?:植物|动物|鸟|鱼|树|病)|怎么(?:种植|栽培|饲养|唱|玩|做成|制造)|通关|游戏|化学|方程式|公式|圆周率|光速|原理是|"
+            r"是(?:一种)?什么(?:植物|动物|鸟|鱼|树|病)|怎么(?:种植|栽培|饲养|唱|玩|做成|制造|造出来)|通关|游戏|化学|方程式|公式|圆周率|光速|原理是|"
+            r"华容道|曹操|三国|关羽|世界杯|奥运|哪个国家的人|是哪国人|\bworld cup\b|\bolympics?\b|\bhow does (?!.*\b(?:plan|huarong|district|proposal|article|wuhan|ezhou)\b)(?:\w+ ){1,4}(?:actually |really )?work\b|"
             r"\bspeed of light\b|\btheoretical\b|\bwhat (?:kind of )?(?:plant|animal|species)\b|"
-            r"\bhistory of\b|\borigin of\b|\bwhere (?:is|are)\b(?!.*\b(?:plan|planned|built|to be)\b)"
+            r"\bhistory of\b|\borigin of\b|\bwhere (?:is|are)\b(?!.*\b(?:plan|planned|built|to be|supposed|meant|going|run|runs|located in the)\b)"
         ),
     ),
     (
@@ -341,6 +346,7 @@ _DIALECT = [
         "多少",
     ),
     (re.compile(r"几多"), "多少"),
+    (re.compile(r"(?<=[有是])好长(?=[?？呢啊]*$)"), "多长"),
     (re.compile(r"冇得|冇有"), "没有"),
     (re.compile(r"(?<![为])啥"), "什么"),
     (re.compile(r"咋(?!办)"), "怎么"),
@@ -692,9 +698,14 @@ def evidence(topic: Topic, hits: Sequence[Any], plan: Plan, retriever: Any, unit
     total = sum(weights.values())
     if not total:
         return None
+    # the leading units, and an article holding one of the question's longer plan phrases verbatim ("企业总部"
+    # is 第11条's "三江港华中企业总部建设" however retrieval ranked it)
+    texts = [plan.unit_text(h.ref) for h in list(hits)[:units]]
+    phrases = [p.text for p in topic.known if not p.generic and p.kind == "word" and len(p.text) >= 4]
+    texts += [a.text for a in plan.articles if any(x in a.text for x in phrases)]
     best = 0.0
-    for h in list(hits)[:units]:
-        have = set(content_tokens(plan.unit_text(h.ref)))
+    for text in texts:
+        have = set(content_tokens(text))
         best = max(best, sum(v for t, v in weights.items() if t in have) / total)
     return best
 
@@ -730,7 +741,8 @@ _ASKS: list[tuple[FigureKind, re.Pattern[str]]] = [
         "money",
         re.compile(
             r"(?:投资|投入|花|拨|补贴|补助|奖励|造价|预算|经费|收入|工资|费|费用|负债|债务)(?:了|费|款|额)?(?:是|有|要|需要|大概)?多少|"
-            r"(?:投资额|总投资|收入|补贴|造价|预算|经费)[^,，。?？]{0,6}多少|多少(?:亿|万|元|钱|块|资金)|"
+            r"(?:投资额|总投资|收入|补贴|造价|预算|经费)(?![^,，。?？]{0,6}(?:增长|增加|提高|提升|翻))[^,，。?？]{0,6}多少|"
+            r"多少(?:亿|万|元|钱|块|资金)|"
             r"几(?:块|毛)钱|"
             r"几(?:亿|千万|百万|十万|万)|\bhow much (?:money|funding|investment)\b|"
             r"\bhow much\b(?= (?:will|does|did|would|is)\b.{0,60}\bcost)|\bwhat(?:'s| is) the budget\b"

@@ -152,8 +152,13 @@ class Settings(BaseSettings):
     span_frame_override_min: float = Field(
         0.5, ge=0.0, le=1.0, description="…and that sentence holds at least this share (and that much more)."
     )
+    followup_own_subject_idf: float = Field(
+        3.0,
+        ge=0.0,
+        description="A follow-up word this rare is a subject of its own (the previous town no longer filters).",
+    )
     followup_own_weight: float = Field(
-        1.0, ge=0.0, le=5.0, description="Extra weight, in a follow-up, of the words it names itself (市场环境方面呢)."
+        0.5, ge=0.0, le=5.0, description="Extra weight, in a follow-up, of the share of its own words (农业那块呢)."
     )
     followup_repeat_penalty: float = Field(
         1.5, ge=0.0, le=5.0, description='Penalty, for "那第三个呢", for the list sentence the previous answer quoted.'

@@ -187,6 +187,10 @@ def test_what_the_plan_never_mentions_is_refused_and_named(plan, q, missing):
         "咱们镇上冇得电影院博物馆,规划里会修吗?",  # two things the plan names side by side, not one name
         "一到下雨天村里的泥巴路就冇法走,规划有说法吗?",  # a rainy day describes the road, it asks no forecast
         "规划里“下乡、回乡、兴乡”那个工程是搞么事的?",  # each 、-item is the plan's own
+        "Which Wuhan bridge will Huarong coordinate with?",  # 武汉双柳长江大桥
+        "Where is the innovation belt supposed to run?",
+        "Can you expand on the second point?",  # about the plan, not about the assistant
+        "How does the plan make Huarong work better with Wuhan?",
     ],
 )
 def test_questions_in_the_plans_words_or_the_lexicons_are_answered(plan, q):
@@ -764,3 +768,24 @@ def test_a_refusal_names_the_card_not_a_fragment_of_what_befell_it(plan):
     s = scope("我的养老卡弄丢了到哪里补?", plan)
     assert not s.in_scope and s.missing == "养老卡"
     assert not scope("我的社保卡坏掉了找哪个换新?", plan).in_scope
+
+
+@pytest.mark.parametrize(
+    ("q", "reason"),
+    [
+        ("5G技术是怎么造出来的?", "general"),
+        ("How does 5G technology actually work?", "general"),
+        ("上届世界杯是哪个国家拿的冠军?", "general"),
+        ("武圣村怎么坐车去?", "service"),
+        ("那个产业园里现在入驻了哪些公司?", "realtime"),
+        ("下个月会展中心有么子展会?", "realtime"),
+    ],
+)
+def test_ways_there_opening_days_tenants_and_how_things_work_are_not_the_plans(plan, q, reason):
+    s = scope(q, plan)
+    assert not s.in_scope and s.reason == reason
+
+
+def test_a_longer_plan_phrase_is_evidence_wherever_retrieval_ranked_it(plan, fake_retriever, grounder):
+    topic = grounder.topic("华容打算在哪建企业总部?")
+    assert evidence(topic, [], plan, fake_retriever) >= 0.5  # 第11条: 三江港华中企业总部建设

@@ -20,10 +20,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from app.answering.question import ASKS_ITSELF, Query, asked_apart
+from app.answering.question import ASKS_ITSELF, PREMISE, Query, asked_apart
 from app.answering.spans import PlanSpans, Sentence, Span
 from app.answering.structure import (
     CUT,
+    FRAME_TOKENS,
     PLAN_DEFAULT,
     PlanStructure,
     leads,
@@ -47,7 +48,7 @@ _JOIN = re.compile(
 # Time frame a question asks about: achievements so far, the 2035 vision, or plans (the default).
 _PAST_NAMED = re.compile(r"十三五|13th|thirteenth")
 _PLAN_NAMED = re.compile(
-    r"十四五|14th|fourteenth|(?<!\d)202[1-5](?!\d)|(?:今后|未来|往后|接下来的?)五年|(?<!过去)(?<!前)五年(?:内|之内|里头)"
+    r"十四五|14th|fourteenth|(?<!\d)202[1-5](?!\d)|(?:今后|未来|往后|接下来的?)五年|(?<!过去)(?<!前)五年(?:内|之内|里头|后|以后|之后)"
 )
 _VISION = re.compile(r"2035|二〇三五|远景|长远|\blong[- ]range\b|\blong[- ]term\b|\bvision\b")
 _PAST = re.compile(
@@ -56,7 +57,8 @@ _PAST = re.compile(
 )
 _FUTURE = re.compile(r"以后|往后|将来|今后|未来|打算|计划|要|会不会|\bwill\b|\bgoing to\b|\bfuture\b")
 _DONE_YET = re.compile(
-    r"(?:修|建|弄|搞|办)(?:好|成)了(?:冇|没|吗|么|没有)|是不是(?:早就|已经)?[^,，?？]{0,12}(?:建成|建好|完成)了"
+    r"(?:修|建|弄|搞|办)(?:好|成)了(?:冇|没|吗|么|没有)|(?:开|建成|开放|开通)了(?:冇|没有|没|吗)|"
+    r"是不是(?:早就|已经)?[^,，?？]{0,12}(?:建成|建好|完成)了"
 )
 _WHICH_TOWN = re.compile(r"哪个(?:镇|乡|乡镇)|哪(?:些|几个)(?:镇|乡镇)|哪里来建|\bwhich (?:town|township)s?\b")
 # A question after what a term means (a glossary definition answers it on its own).
@@ -71,18 +73,7 @@ _WHICH_FRAME = re.compile(
     r"什么时候|啥时候|何时|哪一年|哪年|还是.{0,6}(?:年|十四五|2035|远景)|才(?:要|能|会)|就要|就能|"
     r"\bwhen\b|\bby when\b|\bwhich (?:period|plan)\b"
 )
-# "…是华容“十四五”要争取的吧?": a time frame put forward to be confirmed; whichever frame the plan says it in
-# answers (its label corrects a wrong premise)
-_CONFIRM = re.compile(
-    r"对吧|是吧|对不对|是不是|是这样吗|没错吧|吧[?？]?$|\bright\?|\bisn'?t it\b|\bcorrect\?|"
-    r"\bis (?:that|this|it) (?:right|true|correct)\b"
-)
 _GOAL = re.compile(r"末|程度|达到什么|目标|水平|\bgoals?\b|\btargets?\b|\bby the end\b")
-_FRAME_TOKENS = frozenset(
-    content_tokens(
-        "十三五 十四五 2035年 二〇三五年 远景目标 展望 过去五年 时期 取得 成就 成绩 主要目标 13th 14th vision"
-    )
-)
 ELLIPSIS = "……"
 
 
@@ -109,7 +100,7 @@ class Weights:
         frame_only = _frame_only(query)  # only the time frame changes: the earlier question says what to find
         self.w: dict[str, float] = {}
         for t in own | prev:
-            if _COUNT_WORD.fullmatch(t) or (frames_said and t in _FRAME_TOKENS) or (t in replaced and t not in own):
+            if _COUNT_WORD.fullmatch(t) or (frames_said and t in FRAME_TOKENS) or (t in replaced and t not in own):
                 continue  # "哪三个示范区": the count frames the question, "三个代表" is not about it
             idf = retriever.idf(t)
             if idf > 0:
@@ -121,6 +112,13 @@ class Weights:
         if not self.total:
             return 0.0
         return sum(v for t, v in self.w.items() if t in words and not (skip and t in skip)) / self.total
+
+    def own_share(self, words: frozenset[str] | set[str]) -> float:
+        """The share of the follow-up's own words (time-frame words aside) that ``words`` hold: "农业那块呢?" is
+        about 农业 however many words the previous question had."""
+        own = {t: v for t, v in self.w.items() if t not in self.earlier_only and t not in FRAME_TOKENS}
+        total = sum(own.values())
+        return sum(v for t, v in own.items() if t in words) / total if total else 0.0
 
     def words_of(self, text: str, expand: bool = False) -> set[str]:
         """A piece of the question's own words, with ``expand`` also what the lexicon reads them as ("county
@@ -260,7 +258,7 @@ class Composer:
         self.retriever = retriever
         self.spans = spans
         self.settings = settings
-        self.structure = PlanStructure(spans, retriever)
+        self.structure = PlanStructure(spans, retriever, settings.followup_own_subject_idf)
         self.frames = self.structure.frames
 
     # -- choosing ----------------------------------------------------------------------
@@ -287,7 +285,7 @@ class Composer:
             frame=frame,
             which=bool(_WHICH_FRAME.search(q))
             or done_yet
-            or (bool(_CONFIRM.search(q)) and _names_frame(q, future=False)),
+            or (bool(PREMISE.search(q)) and _names_frame(q, future=False)),
             goal=bool(_GOAL.search(q)),
             listy=bool(_LISTY.search(q)),
             counted=self.structure.counted(query.text),
@@ -364,7 +362,7 @@ class Composer:
         titles = {h.ref: weights.share(set(content_tokens(h.title))) for h in units}
         # words that only name the time frame ("2035", "远景", "十三五") or the town every candidate names say
         # nothing about which sentence answers
-        said = _FRAME_TOKENS | {t for p in place for t in content_tokens(p)}
+        said = FRAME_TOKENS | {t for p in place for t in content_tokens(p)}
         best_in_frame = max(
             (weights.share(x.words, skip=said) for _, x in pool if self.structure.frame(x.ref) == a.frame), default=0.0
         )
@@ -374,7 +372,7 @@ class Composer:
             score = weights.share(sent.words) + s.span_dense_weight * dense + s.span_unit_weight * h.score / top
             score += s.span_title_weight * titles[h.ref] + s.span_early_bonus / (1 + sent.index)
             if query.previous and not query.asked:  # "市场环境方面呢?": its own words pick among the topic's sentences
-                score += s.followup_own_weight * weights.share(sent.words, skip=weights.earlier_only | _FRAME_TOKENS)
+                score += s.followup_own_weight * weights.own_share(sent.words)
             score += self.adjust(sent, weights.share(sent.words, skip=said), best_in_frame, a)
             out.append((score, sent))
         out.sort(key=lambda t: -t[0])
@@ -620,7 +618,7 @@ def pointers(
             continue
         rest = [x for x in spans.sentences(h.ref) if not x.is_title and (x.ref, x.text) not in shown_text]
         titled = weights.share(set(content_tokens(h.title))) >= min_share
-        best = max(weights.share(x.words, skip=_FRAME_TOKENS) for x in chosen if x.ref == h.ref)
-        if rest and (titled or any(weights.share(x.words, skip=_FRAME_TOKENS) >= rest_ratio * best > 0 for x in rest)):
+        best = max(weights.share(x.words, skip=FRAME_TOKENS) for x in chosen if x.ref == h.ref)
+        if rest and (titled or any(weights.share(x.words, skip=FRAME_TOKENS) >= rest_ratio * best > 0 for x in rest)):
             out.append(h.ref)
     return [r for r in out if r in quoted]

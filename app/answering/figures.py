@@ -35,7 +35,7 @@ AMOUNT: dict[FigureKind, re.Pattern[str]] = {
     "money": re.compile(_NUM + r"+(?:\.\d+)?\s*(?:亿|万|千)?元|" + _NUM + r"+(?:亿|万)"),
     "date": re.compile(r"(?:19|20)\d{2}年|二〇[〇一二三四五六七八九]{2}年|\d{1,2}月|年底|年内|年前"),
     "count": re.compile(
-        r"\d+(?:\.\d+)?\s*(?:%|亿|万|元|家|个|公里|千米|米|平方|亩|吨|人|户|所|座|条|张|辆|小时|分钟|强|级)|"
+        r"翻一番|翻两番|翻番|\d+(?:\.\d+)?\s*(?:%|亿|万|元|家|个|公里|千米|米|平方|亩|吨|人|户|所|座|条|张|辆|小时|分钟|强|级)|"
         r"[一二三四五六七八九十百千两]+(?:亿|万)|百分之|[一二三四五六七八九十两]+(?:大|个|项|类|座|所|家|条|级|批|强|纵|横)"
     ),
 }
@@ -101,10 +101,12 @@ def figure_missing(
         amount = re.compile(f"{amount.pattern}|(?:[一二三四五六七八九十百两]+|\\d+)大?{re.escape(noun.group(1))}")
     # a 十三五 figure ("高新技术企业达到18家") does not state a target asked for 2025 or the 十四五 period
     frames = load_frames()
-    past = {r for r, (frame, _) in frames.items() if frame == "past"} if _AHEAD.search(normalize(query.text)) else set()
+    asked = normalize(query.text)
+    # (unless the question asks about 十三五 too: "十三五突破了多少?十四五又有什么目标?")
+    target = _AHEAD.search(asked) and not re.search(r"十三五|\b13th\b|\bthirteenth\b|过去|以前", asked)
+    past = {r for r, (frame, _) in frames.items() if frame == "past"} if target else set()
     # a sum inside a quoted name ("“百企百亿”技改工程") is the project's name, not an amount of money, unless the
     # question asks about the name itself ("技改工程叫“百企”多少亿?")
-    asked = normalize(query.text)
 
     def named(m: re.Match[str]) -> str:
         name = m.group(0)

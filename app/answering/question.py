@@ -27,6 +27,15 @@ ASKED_APART = re.compile(
 ASKS_ITSELF = re.compile(r"哪|什么|怎么|如何|吗|多少|几[个项类种条]|么子|\b(?:what|which|how|where|when|who)\b")
 
 
+# A time frame put forward as a premise, to be confirmed or built on ("…是华容“十四五”要争取的吧?", "十三五期间就已经
+# 建成了,当时是怎么做到的?", "already opened during the 13th FYP, right?"): whichever frame the plan says it in answers,
+# its label correcting a wrong premise.
+PREMISE = re.compile(
+    r"对吧|是吧|对不对|是不是|是这样吗|没错吧|吧[?？]|吧$|就已经|早就|已经.{0,16}了[,，?？]|真的假的|是真的吗|真的吗|"
+    r"\bright\?|\bisn'?t it\b|\bcorrect\?|\bis (?:that|this|it) (?:right|true|correct)\b|\balready\b"
+)
+
+
 def asked_apart(question: str) -> list[str]:
     """The questions one typed line holds ("…突破了多少?“十四五”又打算…" → two)."""
     return [x for x in ASKED_APART.split(normalize(question)) if x and x.strip(" ,，")]

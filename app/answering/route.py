@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from app.answering.events import RouteKind
 from app.answering.figures import figure_missing, states
-from app.answering.question import ASKS_ITSELF, Query, asked_apart
+from app.answering.question import ASKS_ITSELF, PREMISE, Query, asked_apart
 from app.answering.spans import PlanSpans, Sentence
 from app.corpus import Plan
 from app.offtopic import OffTopic
@@ -24,7 +24,7 @@ from app.refs import Ref, find_refs
 from app.retrieve import Hit, Retriever
 from app.scope import FigureKind, Scope, asks_for_figure, decide_scope, figure_subject
 from app.settings import Settings
-from app.text import content_tokens
+from app.text import content_tokens, normalize
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,13 @@ def decide(
         named and bool(hits) and hits[0].via != "ranked" and not asks_beyond_named(query.text, hits, retriever, spans)
     )
     by_number = [h for h in hits if h.via == "reference"]
-    if kind is not None and (not reads_unit or (by_number and not any(states(h.text, kind) for h in by_number))):
+    # "十三五期间就全面建成了吧?是哪年建成的?": the premise's time frame is what the plan answers, not a date
+    premise = kind == "date" and PREMISE.search(normalize(query.text)) is not None
+    if (
+        kind is not None
+        and not premise
+        and (not reads_unit or (by_number and not any(states(h.text, kind) for h in by_number)))
+    ):
         gap = figure_missing(query, kind, hits, retriever, spans, settings)
         if gap is not None:
             what = "时间" if kind == "date" else "数字"

@@ -46,12 +46,25 @@ _FRAME_TITLE = frozenset(content_tokens("十三五 十四五 时期 2035年 二�
 Share = Callable[[frozenset[str] | set[str]], float]  # the question's IDF-weighted share of a set of tokens
 
 
+# words that only name a time frame ("十四五", "2035", "远景目标"): never what a question is about
+FRAME_TOKENS = frozenset(
+    content_tokens(
+        "十三五 十四五 2035年 二〇三五年 远景目标 展望 过去五年 时期 取得 成就 成绩 主要目标 13th 14th vision"
+    )
+)
+
+# a follow-up that points back to the previous question's subject ("它的定位呢?", "what about its roads?")
+_POINTS_BACK = re.compile(r"它|那里|那边|这里|这边|该镇|这个镇|那个镇|当地|\bits?\b|\bthere\b|\bthat town\b")
+
+
 class PlanStructure:
     """Structural facts about one plan (build once; safe for concurrent reads)."""
 
-    def __init__(self, spans: PlanSpans, retriever: Retriever) -> None:
+    def __init__(self, spans: PlanSpans, retriever: Retriever, own_subject_idf: float = 3.0) -> None:
+        """``own_subject_idf``: a follow-up word this rare in the plan is a subject of its own."""
         self.spans = spans
-        self.retriever = retriever  # only for the reviewed lexicon (English nouns of counted lists)
+        self.retriever = retriever  # the reviewed lexicon (English nouns of counted lists) and word rarity
+        self.own_subject_idf = own_subject_idf
         self.frames = load_frames()
         self.filler = load_filler()
         self.places = load_district_places()
@@ -77,12 +90,23 @@ class PlanStructure:
 
     # -- towns -------------------------------------------------------------------------
     def place(self, query: Query) -> tuple[str, ...]:
-        """Aliases of the place the question is about (its own words first, then a follow-up's topic)."""
-        for text in (query.text, query.previous):
-            named = self.named_places(text)
-            if named:
-                return named[0]
-        return ()
+        """Aliases of the place the question is about: its own, else the previous question's when the follow-up
+        points back to it ("它的定位呢?") or asks nothing of its own ("那2035年呢?") — not when it turns to a
+        subject of its own ("那钢铁纺织这些老产业怎么办" after a question about 红莲湖's park)."""
+        named = self.named_places(query.text)
+        if named:
+            return named[0]
+        if not query.previous:
+            return ()
+        own = [
+            t
+            for t in content_tokens(query.text)
+            if t not in FRAME_TOKENS and self.retriever.idf(t) >= self.own_subject_idf
+        ]
+        if own and not _POINTS_BACK.search(normalize(query.text)):
+            return ()
+        named = self.named_places(query.previous)
+        return named[0] if named else ()
 
     def replaced_places(self, query: Query) -> frozenset[str]:
         """Words of the towns a follow-up's previous question named when the follow-up names another one

@@ -358,3 +358,29 @@ def test_a_follow_up_naming_another_town_drops_the_first(composer):
     q = Query("那段店呢?", (Turn("user", previous), Turn("assistant", "……")), previous)
     w = Weights(composer.retriever, q, composer.structure.replaced_places(q))
     assert "庙岭" not in w.w and "段店" in w.w
+
+
+def test_open_yet_and_five_years_on_name_their_time_frames(composer):
+    a = composer.asked(Query("区里的文化中心开了冇", ()), ())
+    assert a.frame == "past" and a.which  # done already, or planned
+    assert time_frame("听说五年后经济要翻一番?") == "plan"
+
+
+def test_a_follow_up_with_a_subject_of_its_own_leaves_the_previous_town(composer):
+    from app.retrieve import Turn
+
+    previous = "红莲湖那边的产业园要发展哪些产业?"
+    history = (Turn("user", previous), Turn("assistant", "……"))
+    assert composer.place(Query("那钢铁纺织这些老产业怎么办", history, previous)) == ()
+    assert composer.place(Query("它的定位呢?", history, previous)) != ()
+    assert composer.place(Query("那2035年呢?", history, previous)) != ()
+
+
+def test_a_follow_ups_own_words_count_as_a_share_of_their_own(composer):
+    from app.answering.compose import Weights
+    from app.retrieve import Turn
+
+    previous = "十三五期间华容得了哪些荣誉?"
+    q = Query("农业那块呢", (Turn("user", previous), Turn("assistant", "……")), previous)
+    w = Weights(composer.retriever, q)
+    assert w.own_share(frozenset({"农业"})) == 1.0 and w.own_share(frozenset({"荣誉"})) == 0.0

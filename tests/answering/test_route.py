@@ -107,3 +107,12 @@ def test_an_amount_of_something_no_sentence_is_about_is_refused(fake_retriever, 
     assert d.kind == "refusal" and d.reason == "figure_not_given" and d.missing.endswith("的具体数字")
     d = decide(Query(q, ()), fake_retriever.search(q, k=5), fake_retriever.plan, fake_retriever, spans, settings)
     assert d.kind != "refusal"  # with sentences about it, the amount is looked for in them
+
+
+def test_a_date_asked_on_a_premise_is_answered_by_the_frames(route):
+    # the premise (done in 十三五) is what the plan can answer: it is a 十四五 goal
+    assert route("三江港那个示范工程十三五就已经全面建成了吧?是哪一年建成的?").kind == "compose"
+
+
+def test_a_past_figure_asked_beside_a_target_is_stated(route):
+    assert route("十三五期间财政收入突破了多少?十四五对财政收入又有什么目标?").kind == "compose"
