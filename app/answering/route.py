@@ -48,12 +48,14 @@ def missing_units(question: str, plan: Plan) -> list[Ref]:
     return [m.ref for m in find_refs(question) if not plan.exists(m.ref)]
 
 
-def asks_beyond_named(question: str, hits: Sequence[Hit], retriever: Retriever, spans: PlanSpans) -> bool:
+def asks_beyond_named(
+    question: str, hits: Sequence[Hit], retriever: Retriever, spans: PlanSpans, min_idf: float
+) -> bool:
     """Does a question that names a unit also ask something the named unit's text does not answer ("传统产业要突出
     哪三换?“专精特新”又是什么意思?", "第八部分要确保哪几个更?以及宗教事务方面怎么要求?")?  Then the answer is
     composed, each part quoting what answers it, rather than the named unit's text alone.  A piece asks beyond when
-    the plan sentence closest to it is neither in a named unit nor one of the sentences using a named glossary term
-    (the lookup shows those too)."""
+    the shown text (the named units and the sentences using a named glossary term, which the lookup shows too) holds
+    less than half of its words at least ``min_idf`` rare and the plan sentence closest to it is not shown."""
     pieces = [p for asked in asked_apart(question) for p in re.split(r"[,，]", asked) if p.strip()]
     names = [bool(find_refs(p)) or bool(retriever.named_terms(p)) for p in pieces]
     if not any(names) or all(names):
@@ -67,8 +69,13 @@ def asks_beyond_named(question: str, hits: Sequence[Hit], retriever: Retriever, 
         for x in spans.all
         if x.ref in refs or (x.ref.kind == "article" and any(t in re.sub(r"[“”]", "", x.text) for t in terms))
     }
+    held = {t for _, text in shown_sentences for t in content_tokens(text)}
     for piece, is_named in zip(pieces, names, strict=True):
         if is_named or not ASKS_ITSELF.search(piece) or not content_tokens(piece):
+            continue
+        # the shown text holds most of the piece's rarer words ("华容准备怎么承接?": 承接, in the term's usage)
+        rare = {t: v for t in content_tokens(piece) if (v := retriever.idf(t)) >= min_idf}
+        if rare and sum(v for t, v in rare.items() if t in held) >= 0.5 * sum(rare.values()):
             continue
         similarity = retriever.sentence_similarity(piece)
         if similarity and max(similarity, key=lambda k: similarity[k]) not in shown_sentences:
@@ -110,7 +117,10 @@ def decide(
     # about and that article states no such amount ("第13条讲的冷链物流基地,租个冷库一个月好多钱?")
     kind = asks_for_figure(query.text)
     reads_unit = (
-        named and bool(hits) and hits[0].via != "ranked" and not asks_beyond_named(query.text, hits, retriever, spans)
+        named
+        and bool(hits)
+        and hits[0].via != "ranked"
+        and not asks_beyond_named(query.text, hits, retriever, spans, settings.suggest_min_idf)
     )
     by_number = [h for h in hits if h.via == "reference"]
     # "十三五期间就全面建成了吧?是哪年建成的?": the premise's time frame is what the plan answers, not a date

@@ -77,6 +77,8 @@ def test_a_named_unit_with_another_question_beside_it_is_composed(route):
     assert route("第八部分要确保哪几个“更”?另外宗教事务方面怎么管?").kind == "compose"
     assert route("第八部分要确保哪几个“更”?").kind == "lookup"
     assert route("什么是月光经济?").kind == "lookup"
+    # the term's own use in 第12条 answers the second half ("承接打造武汉城市圈“1小时通勤圈”")
+    assert route("“1小时通勤圈”是什么意思?华容准备怎么承接?").kind == "lookup"
 
 
 def test_a_period_the_goals_state_is_no_missing_date(route):
