@@ -188,7 +188,7 @@ def test_what_the_plan_never_mentions_is_refused_and_named(plan, q, missing):
         "一到下雨天村里的泥巴路就冇法走,规划有说法吗?",  # a rainy day describes the road, it asks no forecast
         "规划里“下乡、回乡、兴乡”那个工程是搞么事的?",  # each 、-item is the plan's own
         "Which Wuhan bridge will Huarong coordinate with?",  # 武汉双柳长江大桥
-        "Where is the innovation belt supposed to run?",
+        "Where is the plan's innovation belt supposed to run along?",
         "Can you expand on the second point?",  # about the plan, not about the assistant
         "How does the plan make Huarong work better with Wuhan?",
     ],
@@ -787,5 +787,5 @@ def test_ways_there_opening_days_tenants_and_how_things_work_are_not_the_plans(p
 
 
 def test_a_longer_plan_phrase_is_evidence_wherever_retrieval_ranked_it(plan, fake_retriever, grounder):
-    topic = grounder.topic("华容打算在哪建企业总部?")
+    topic = grounder.topic("区里准备在哪里建企业总部?")
     assert evidence(topic, [], plan, fake_retriever) >= 0.5  # 第11条: 三江港华中企业总部建设
