@@ -172,6 +172,12 @@ def _names_frame(text: str, future: bool = True) -> bool:
     return any(p.search(q) for p in (_PAST_NAMED, _PLAN_NAMED, _VISION, _PAST, *([_FUTURE] if future else [])))
 
 
+# what a question about a time frame as a whole is made of ("十四五的主要目标有哪些?")
+_GENERAL = re.compile(
+    r"有哪些|哪些|是什么|什么|怎么样|怎样|如何|目标|主要|任务|要|有|是|的|华容区?|全区|我区|[\s?？!！,，.。“”\"]|"
+    r"\bwhat\b|\bare\b|\bis\b|\bthe\b|\bmain\b|\bgoals?\b|\bof\b|\bhuarong\b|\bfor\b|\bfyp\b|\bplan\b|\bperiod\b"
+)
+# what a follow-up that only names a time frame is made of besides it ("那到2035年呢?")
 _ONLY_ASKING = re.compile(r"[\s?？呢吗啊嘛,，.。!！]|那么?|再往后|再|又|到了?|在|的|\bwhat about\b|\band\b|\bthen\b")
 
 
@@ -184,13 +190,6 @@ def _frame_only(query: Query) -> bool:
         not _ONLY_ASKING.sub("", _without_frame(query.text))
         and len(_GENERAL.sub("", _without_frame(query.previous))) >= 2
     )
-
-
-# what a question about a time frame as a whole is made of ("十四五的主要目标有哪些?")
-_GENERAL = re.compile(
-    r"有哪些|哪些|是什么|什么|怎么样|怎样|如何|目标|主要|任务|要|有|是|的|华容区?|全区|我区|[\s?？!！,，.。“”\"]|"
-    r"\bwhat\b|\bare\b|\bis\b|\bthe\b|\bmain\b|\bgoals?\b|\bof\b|\bhuarong\b|\bfor\b|\bfyp\b|\bplan\b|\bperiod\b"
-)
 
 
 def parts(question: str, weights: Weights, min_share: float) -> list[str]:
@@ -281,6 +280,7 @@ class Composer:
         done_yet = bool(_DONE_YET.search(q)) and not _names_frame(query.text, future=False)
         if done_yet:
             frame = "past"
+        frame_only = _frame_only(query)
         return _Asked(
             frame=frame,
             which=bool(_WHICH_FRAME.search(q))
@@ -293,10 +293,10 @@ class Composer:
             others=tuple(self.structure.other_towns(place)) if place else (),
             said_before=normalize(said) if query.asked else "",  # only when "第三个" was resolved to an item
             listed=query.listed,
-            unframed=_without_frame(query.topic if _frame_only(query) else query.text),
+            unframed=_without_frame(query.topic if frame_only else query.text),
             which_town=bool(_WHICH_TOWN.search(q)),
             named=frozenset(m.ref for m in find_refs(query.text)),
-            frame_only=_frame_only(query),
+            frame_only=frame_only,
         )
 
     def candidates(self, hits: Sequence[Hit], a: _Asked) -> tuple[list[Hit], list[tuple[Hit, Sentence]]]:
