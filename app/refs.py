@@ -68,7 +68,9 @@ _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     ("article", re.compile(rf"(?i)\bart(?:icle|\.)?\s*{_NUM}\b")),
     ("part", re.compile(rf"(?i)\bpart\s*{_NUM}\b")),
     ("glossary", re.compile(rf"(?i)\bglossary\s*(?:term|item|entry)?\s*(?:no\.?|#)?\s*{_NUM}\b")),
+    ("part", re.compile(r"\b[Pp]art\s+(IX|IV|V?I{1,3}|V)\b")),  # "Part VII": the plan's parts 一…九 in Roman numerals
 ]
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def find_refs(text: str) -> list[RefMatch]:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            number = parse_number(m.group(1))
+            number = parse_number(m.group(1)) or _ROMAN.get(m.group(1))
             if number is None:
                 continue
             found.append(RefMatch(Ref(kind, number), m.start(), m.end()))

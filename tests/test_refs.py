@@ -31,3 +31,9 @@ def test_parse_ref_exact():
     assert parse_ref("名词解释20") == Ref("glossary", 20)
     assert parse_ref("第二部分") == Ref("part", 2)
     assert parse_ref("第8条和第9条") is None
+
+
+def test_parts_in_roman_numerals_are_the_plans_parts():
+    assert [str(m.ref) for m in find_refs("What does Part VI say about people's livelihoods?")] == ["第六部分"]
+    assert [str(m.ref) for m in find_refs("Compare Part II with Part IX")] == ["第二部分", "第九部分"]
+    assert find_refs("part i think it is about roads") == []  # a lower-case "i" is the pronoun
