@@ -8,7 +8,6 @@ turns them into events.  It loads nothing itself except through ``Pipeline.creat
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -195,14 +194,7 @@ class Pipeline:
 
     def _term_usage(self, hits: Sequence[Hit]) -> list[Sentence]:
         """Article sentences that use the glossary terms named in the question (the plan's own context)."""
-        terms = [re.sub(r"[“”]", "", h.title) for h in hits if h.kind == "glossary" and h.via != "ranked"]
-        return [
-            sent
-            for sent in self.spans.all
-            if sent.ref.kind == "article"
-            and not sent.is_title
-            and any(t in re.sub(r"[“”]", "", sent.text) for t in terms)
-        ]
+        return self.spans.using([h.title for h in hits if h.kind == "glossary" and h.via != "ranked"])
 
     def _suggestions(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
         """Articles worth naming beside a refusal: only those whose title shares a specific word with the question

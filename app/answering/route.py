@@ -63,12 +63,8 @@ def asks_beyond_named(
     named = [h for h in hits if h.via != "ranked"]
     shown = named[:1] if named[0].kind == "part" else named[:3]
     refs = {h.ref for h in shown}
-    terms = [re.sub(r"[“”]", "", h.title) for h in shown if h.kind == "glossary"]
-    shown_sentences = {
-        (x.ref, x.text.strip())
-        for x in spans.all
-        if x.ref in refs or (x.ref.kind == "article" and any(t in re.sub(r"[“”]", "", x.text) for t in terms))
-    }
+    shown_sentences = {(x.ref, x.text.strip()) for x in spans.all if x.ref in refs}
+    shown_sentences |= {(x.ref, x.text.strip()) for x in spans.using([h.title for h in shown if h.kind == "glossary"])}
     held = {t for _, text in shown_sentences for t in content_tokens(text)}
     for piece, is_named in zip(pieces, names, strict=True):
         if is_named or not ASKS_ITSELF.search(piece) or not content_tokens(piece):

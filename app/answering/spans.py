@@ -10,6 +10,7 @@ cuts and looks up; it does not score or choose.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -105,6 +106,16 @@ class PlanSpans:
 
     def sentences(self, ref: Ref) -> list[Sentence]:
         return self.by_unit.get(ref, [])
+
+    def using(self, terms: Sequence[str]) -> list[Sentence]:
+        """The articles' sentences that use any of the glossary terms (quotation marks aside): the plan's own
+        context for a term a lookup shows."""
+        plain = [re.sub(r"[“”]", "", t) for t in terms]
+        return [
+            s
+            for s in self.all
+            if s.ref.kind == "article" and not s.is_title and any(t in re.sub(r"[“”]", "", s.text) for t in plain)
+        ]
 
     def span(self, ref: Ref, start: int, end: int) -> Span:
         return Span(ref, start, end, self.plan.unit_text(ref)[start:end])
